@@ -1,0 +1,76 @@
+# Two commands: `make run` serves the platform, `make test` runs the whole suite.
+# Both set up what is missing first: system packages, .venv, front-end assets,
+# a project-local PostGIS under .data/ (port 5544), migrations.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+VENV     := .venv
+PY       := $(VENV)/bin/python
+FLASK    := $(VENV)/bin/flask --app agritrace
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HOST     ?= 127.0.0.1
+PORT     ?= 5000
+
+SYSTEM_PACKAGES := postgresql-15 postgresql-15-postgis-3 python3-venv
+TEST_PACKAGES   := chromium fonts-dejavu-core
+
+# Install the Debian packages of $(1) that are missing, and nothing else.
+define ensure_packages
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+.PHONY: run test stop setup system-packages test-packages db migrate seed assets translations clean-db
+
+run: setup
+	@$(FLASK) seed banner --url http://$(HOST):$(PORT)
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: system-packages test-packages $(VENV)/.installed assets translations db
+	$(VENV)/bin/pytest
+
+setup: system-packages $(VENV)/.installed assets translations db migrate seed
+
+stop:
+	@if [ -x $(PY) ]; then $(PY) -m agritrace.localdb stop; else python3 -m agritrace.localdb stop; fi
+
+system-packages:
+	$(call ensure_packages,$(SYSTEM_PACKAGES))
+
+test-packages:
+	$(call ensure_packages,$(TEST_PACKAGES))
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	@[ -x $(PY) ] || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $@
+
+# Leaflet and its plugins come from the npm registry at set-up; nothing is
+# fetched from a CDN at run time.
+assets: static/vendor/.installed
+static/vendor/.installed: static/package.json static/package-lock.json
+	@mkdir -p static/vendor
+	cp static/package.json static/package-lock.json static/vendor/
+	cd static/vendor && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+translations: $(patsubst %.po,%.mo,$(wildcard agritrace/translations/*/LC_MESSAGES/messages.po))
+agritrace/translations/%/LC_MESSAGES/messages.mo: agritrace/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -q -f -i $< -o $@
+
+db: $(VENV)/.installed
+	$(PY) -m agritrace.localdb up
+
+migrate: db
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) seed demo

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..auth import current_actor
+from ..schemas.organizations import (OrganizationIn, OrganizationOut, OrganizationPatch,
+                                     OrganizationQuery, ReviewIn)
+from ..services import organizations as service
+
+PREFIX = "/organizations"
+blp = Blueprint("api_organizations", __name__, description="Cooperatives, enterprises and "
+                "households (tổ chức); officials review their registration.")
+
+
+@blp.route("")
+class Organizations(MethodView):
+    @blp.arguments(OrganizationQuery, location="query")
+    @blp.response(200, OrganizationOut(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """List the organisations you may see (yours, or your province's)."""
+        rows, total = service.list_organizations(
+            current_actor(), offset=pagination_parameters.first_item,
+            limit=pagination_parameters.page_size, **query)
+        pagination_parameters.item_count = total
+        return rows
+
+    @blp.arguments(OrganizationIn)
+    @blp.response(201, OrganizationOut)
+    def post(self, data):
+        """Register an organisation; it waits as pending for an official's review."""
+        return service.register_organization(current_actor(), data)
+
+
+@blp.route("/<id:org_id>")
+class OrganizationById(MethodView):
+    @blp.response(200, OrganizationOut)
+    def get(self, org_id):
+        return service.get_organization(current_actor(), org_id)
+
+    @blp.arguments(OrganizationPatch(partial=True))
+    @blp.response(200, OrganizationOut)
+    def patch(self, changes, org_id):
+        return service.update_organization(current_actor(), org_id, changes)
+
+
+@blp.route("/<id:org_id>/review")
+class OrganizationReview(MethodView):
+    @blp.arguments(ReviewIn)
+    @blp.response(200, OrganizationOut)
+    def post(self, data, org_id):
+        """Approve or reject a pending registration (officials of the province)."""
+        return service.review_organization(current_actor(), org_id, approve=data["approve"],
+                                           reason=data.get("reason"))

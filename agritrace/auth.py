@@ -1,0 +1,37 @@
+"""Who is asking: a bearer token (API) or the login session (pages and API)."""
+from __future__ import annotations
+
+from flask import g, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms import ValidationError
+
+from .errors import Unauthorized
+from .models import User
+from .services import accounts
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def current_actor() -> User | None:
+    """The user behind this request, or None for the public."""
+    if "actor" in g:
+        return g.actor
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        user = accounts.user_for_token(header[7:].strip())
+        if user is None:
+            raise Unauthorized(_("The API token is unknown, revoked or expired."))
+        g.via_token = True
+    else:
+        user = current_user._get_current_object() if current_user.is_authenticated else None
+        # A browser session writing to the API must prove it came from our pages.
+        if user is not None and request.method not in SAFE_METHODS:
+            try:
+                validate_csrf(request.headers.get("X-CSRFToken"))
+            except ValidationError as exc:
+                raise CSRFError(str(exc)) from exc
+    g.actor = user
+    g.user = user
+    return user

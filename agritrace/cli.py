@@ -1,0 +1,58 @@
+"""Flask CLI: `flask users create`, `flask seed demo`."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from .errors import DomainError
+from .models import Role
+
+users_cli = AppGroup("users", help="Accounts.")
+seed_cli = AppGroup("seed", help="Demo data.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--organization-id", type=int)
+@click.option("--province-code", type=int)
+@click.password_option()
+def create_user(email, full_name, role, organization_id, province_code, password):
+    """Create an account (the first admin, typically)."""
+    from .services import accounts
+    try:
+        user = accounts.create_user(None, email=email, password=password, full_name=full_name,
+                                    role=Role(role), organization_id=organization_id,
+                                    province_code=province_code, system=True)
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
+    click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+
+
+@seed_cli.command("demo")
+def seed_demo():
+    """Load the demo data (idempotent: a second run changes nothing)."""
+    from .seed import demo
+    created = demo.load()
+    click.echo("Demo data loaded." if created else "Demo data already present.")
+
+
+@seed_cli.command("banner")
+@click.option("--url", default="http://127.0.0.1:5000")
+def banner(url):
+    """Print where the app is served and the demo logins."""
+    from .seed import demo
+    click.echo(f"\nAgriTrace is starting on {url}\n"
+               f"  home        {url}/\n  login       {url}/login\n"
+               f"  health      {url}/healthz\n  API         {url}/api/v1/openapi.json\n"
+               f"  open data   {url}/ogc\n\nDemo logins (password {demo.PASSWORD}):")
+    for email, role in demo.LOGINS:
+        click.echo(f"  {role:<9} {email}")
+    click.echo("")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_cli)

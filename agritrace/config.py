@@ -1,0 +1,74 @@
+"""Configuration: defaults in code, then the environment, then a test mapping."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from . import localdb
+
+
+class ConfigError(RuntimeError):
+    """A setting that production needs is missing."""
+
+
+def _secret_key(production: bool) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise ConfigError("SECRET_KEY must be set in production.")
+    # Local use only: generated once and kept beside the local database.
+    path = localdb.DATA / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load(overrides: dict | None = None) -> dict:
+    overrides = overrides or {}
+    production = (overrides.get("ENV") or os.environ.get("AGRITRACE_ENV", "development")) \
+        == "production"
+    database_url = overrides.get("DATABASE_URL") or os.environ.get("DATABASE_URL") \
+        or localdb.local_url()
+    if not database_url:
+        raise ConfigError("No database: set DATABASE_URL, or run `make run` to create the "
+                          "local PostGIS.")
+    config = {
+        "ENV": "production" if production else "development",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(production),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # The basemap is the only thing a page may load from elsewhere, and every
+        # map must stay usable without it.
+        "BASEMAP_URL": os.environ.get("BASEMAP_URL",
+                                      "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        "BASEMAP_ATTRIBUTION": os.environ.get("BASEMAP_ATTRIBUTION", "© OpenStreetMap"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_HOURS", "12")) * 3600,
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "LANGUAGES": ("vi", "en"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "PAGE_SIZE_MAX": 100,
+        # flask-smorest / OpenAPI
+        "API_TITLE": "AgriTrace API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "DATA_DIR": str(localdb.DATA),
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(localdb.DATA / "uploads")),
+    }
+    config.update(overrides)
+    return config
+
+
+def project_root() -> Path:
+    return localdb.ROOT

@@ -1,0 +1,65 @@
+"""The database session: one plain SQLAlchemy 2 sessionmaker per app.
+
+Views never touch the session; service functions do, inside `transaction()`,
+so that a request either commits completely or changes nothing.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from flask import Flask, current_app, g
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+EXTENSION = "agritrace.db"
+
+
+def make_engine(url: str):
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                         connect_args={"application_name": "agritrace"})
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions[EXTENSION] = sessionmaker(bind=engine, expire_on_commit=False)
+    app.teardown_appcontext(close_session)
+
+
+def engine():
+    return current_app.extensions[EXTENSION].kw["bind"]
+
+
+def session() -> Session:
+    """The session of the current application context, opened on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions[EXTENSION]()
+    return g.db_session
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    s = g.pop("db_session", None)
+    if s is not None:
+        s.close()  # rolls back anything a failed request left uncommitted
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """All or nothing: commit when the outermost block ends, roll back when it raises.
+
+    Nested blocks (a service called by another, or by the demo loader) join the
+    outer one, so a use case made of several still commits once.
+    """
+    s = session()
+    depth = g.get("db_tx_depth", 0)
+    g.db_tx_depth = depth + 1
+    try:
+        yield s
+        if depth == 0:
+            s.commit()
+    except BaseException:
+        if depth == 0:
+            s.rollback()
+        raise
+    finally:
+        g.db_tx_depth = depth

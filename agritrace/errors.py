@@ -1,0 +1,37 @@
+"""Domain errors, raised by services and mapped to HTTP in one place (web/errors.py)."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, errors: dict | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or {}
+
+
+class Invalid(DomainError):
+    status = 422
+    title = "Invalid input"
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    title = "Authentication required"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"

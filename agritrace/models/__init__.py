@@ -1,0 +1,22 @@
+"""All models, so that `Base.metadata` is complete wherever it is imported."""
+from .areas import ACTIVE_AREA_STATUSES, AreaStatus, GrowingArea, GrowingAreaVersion
+from .audit import AuditEntry
+from .base import Base
+from .batches import Batch, BatchStatus, batch_areas
+from .codes import CodeKind, CodeSequence, CodeTemplate
+from .diary import BizStep, Disposition, EventType, TraceEvent
+from .facilities import Facility, FacilityKind, FacilityStatus
+from .organizations import OrgKind, Organization, OrgStatus
+from .products import CertScheme, Certification, Product
+from .scans import Report, ReportStatus, Scan, Verdict
+from .stamps import RunStatus, Stamp, StampRun
+from .users import ApiToken, Role, TokenScope, User
+
+__all__ = [
+    "ACTIVE_AREA_STATUSES", "ApiToken", "AreaStatus", "AuditEntry", "Base", "Batch", "BatchStatus",
+    "BizStep", "CertScheme", "Certification", "CodeKind", "CodeSequence", "CodeTemplate",
+    "Disposition", "EventType", "Facility", "FacilityKind", "FacilityStatus", "GrowingArea",
+    "GrowingAreaVersion", "OrgKind", "OrgStatus", "Organization", "Product", "Report",
+    "ReportStatus", "Role", "RunStatus", "Scan", "Stamp", "StampRun", "TokenScope", "User",
+    "Verdict", "batch_areas",
+]

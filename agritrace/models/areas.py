@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import (ARRAY, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer,
+                        Numeric, SmallInteger, String, Text, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, Timestamped, enum_type
+from .organizations import Organization
+
+
+class AreaStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    ISSUED = "issued"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+
+
+# Areas that block an overlapping new area.
+ACTIVE_AREA_STATUSES = (AreaStatus.SUBMITTED, AreaStatus.ISSUED, AreaStatus.SUSPENDED)
+
+
+class GrowingArea(Timestamped, Base):  # vùng trồng
+    __tablename__ = "growing_areas"
+    __table_args__ = (
+        CheckConstraint("area_ha > 0", name="area_positive"),
+        CheckConstraint("status NOT IN ('issued', 'suspended', 'revoked') OR code IS NOT NULL",
+                        name="issued_has_code"),
+        CheckConstraint("valid_until IS NULL OR issued_at IS NULL OR valid_until >= issued_at::date",
+                        name="validity_order"),
+        Index("ix_growing_areas_province_status", "province_code", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(40), unique=True)  # mã số vùng trồng
+    name: Mapped[str] = mapped_column(String(200))
+    crop: Mapped[str] = mapped_column(String(100))
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
+    households: Mapped[int | None] = mapped_column(Integer)
+    geom: Mapped[WKBElement] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=4326, spatial_index=True))
+    area_ha: Mapped[Decimal] = mapped_column(Numeric(12, 4))       # geodesic, computed
+    perimeter_m: Mapped[Decimal] = mapped_column(Numeric(14, 2))   # geodesic, computed
+    province_code: Mapped[int] = mapped_column(SmallInteger)
+    ward_code: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[AreaStatus] = mapped_column(enum_type(AreaStatus, "area_status"),
+                                               default=AreaStatus.DRAFT)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    target_markets: Mapped[list[str]] = mapped_column(ARRAY(String(2)), default=list)
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    organization: Mapped[Organization] = relationship(lazy="joined")
+
+
+class GrowingAreaVersion(Timestamped, Base):
+    """Every geometry an area has had, kept for audit and dispute."""
+    __tablename__ = "growing_area_versions"
+    __table_args__ = (UniqueConstraint("area_id", "version", name="uq_area_versions_area_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("growing_areas.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    geom: Mapped[WKBElement] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=4326, spatial_index=False))
+    area_ha: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

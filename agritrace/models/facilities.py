@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import enum
+
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import ForeignKey, Integer, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, Timestamped, enum_type
+from .organizations import Organization
+
+
+class FacilityKind(enum.StrEnum):
+    PACKING_HOUSE = "packing_house"    # cơ sở đóng gói
+    PROCESSING = "processing"          # cơ sở chế biến
+    LIVESTOCK_FARM = "livestock_farm"
+    FEED_MILL = "feed_mill"
+
+
+class FacilityStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+class Facility(Timestamped, Base):  # cơ sở
+    __tablename__ = "facilities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[FacilityKind] = mapped_column(enum_type(FacilityKind, "facility_kind"))
+    code: Mapped[str | None] = mapped_column(String(40), unique=True)  # e.g. mã số cơ sở đóng gói
+    name: Mapped[str] = mapped_column(String(200))
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
+    geom: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    province_code: Mapped[int] = mapped_column(SmallInteger, index=True)
+    ward_code: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[FacilityStatus] = mapped_column(enum_type(FacilityStatus, "facility_status"),
+                                                   default=FacilityStatus.PENDING)
+
+    organization: Mapped[Organization] = relationship(lazy="joined")

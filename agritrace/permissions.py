@@ -1,0 +1,104 @@
+"""Who may do what: the one place every service function asks.
+
+A producer reads and writes only its organisation's rows; an official only rows
+in its province; an admin everything. What an actor may not even read is
+reported as not found, so that ids of other organisations cannot be probed.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, false, true
+
+from .errors import Forbidden, NotFound, Unauthorized
+from .models import Organization, Role, TokenScope, User
+
+Actor = User | None
+
+
+def is_admin(actor: Actor) -> bool:
+    return actor is not None and actor.role == Role.ADMIN
+
+
+def require_login(actor: Actor) -> User:
+    if actor is None:
+        raise Unauthorized(_("Please log in first."))
+    return actor
+
+
+def require_write(actor: Actor) -> User:
+    """Write access: a logged-in user, and not through a read-only token."""
+    user = require_login(actor)
+    if getattr(user, "token_scope", None) == TokenScope.READ:
+        raise Forbidden(_("This API token is read-only."))
+    return user
+
+
+def require_role(actor: Actor, *roles: Role) -> User:
+    user = require_login(actor)
+    if user.role not in roles:
+        raise Forbidden(_("Your account is not allowed to do this."))
+    return user
+
+
+def owner_filter(actor: Actor, org_id_col: ColumnElement,
+                 province_col: ColumnElement) -> ColumnElement[bool]:
+    """A WHERE clause limiting rows to the actor's organisation or province."""
+    if actor is None:
+        return false()
+    if actor.role == Role.ADMIN:
+        return true()
+    if actor.role == Role.OFFICIAL:
+        return province_col == actor.province_code
+    return org_id_col == actor.organization_id
+
+
+def _org_rule(actor: User, org: Organization, write: bool) -> bool:
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role == Role.OFFICIAL:
+        return org.province_code == actor.province_code
+    return org.id == actor.organization_id
+
+
+def _review_rule(actor: User, org: Organization, write: bool) -> bool:
+    if actor.role == Role.ADMIN:
+        return True
+    return actor.role == Role.OFFICIAL and org.province_code == actor.province_code
+
+
+def _product_rule(actor: User, product: Any, write: bool) -> bool:
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role == Role.OFFICIAL:
+        # Officials see their province's products; the producer owns their content.
+        return not write and product.organization.province_code == actor.province_code
+    return product.organization_id == actor.organization_id
+
+
+def _token_rule(actor: User, token: Any, write: bool) -> bool:
+    return token.user_id == actor.id
+
+
+RULES: dict[str, Callable[[User, Any, bool], bool]] = {
+    "organization": _org_rule,
+    "organization.review": _review_rule,
+    "product": _product_rule,
+    "token": _token_rule,
+}
+
+
+def check(actor: Actor, subject: str, obj: Any, *, write: bool = False) -> User:
+    """Raise unless `actor` may read (or, with write=True, change) `obj`.
+
+    Rows the actor may not read at all give NotFound; rows it may read but not
+    change give Forbidden.
+    """
+    user = require_write(actor) if write else require_login(actor)
+    # "organization.review" is read under the "organization" rule.
+    if not RULES[subject.split(".")[0]](user, obj, False):
+        raise NotFound(_("Not found."))
+    if write and not RULES[subject](user, obj, True):
+        raise Forbidden(_("You may read this record but not change it."))
+    return user

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from ..models import CertScheme
+from .common import GtinField, Id, StrictSchema, Text
+
+
+class CertificationIn(StrictSchema):
+    scheme = fields.Enum(CertScheme, by_value=True, required=True)
+    number = Text(required=True, max_length=100)
+    issuer = Text(required=True, max_length=200)
+    valid_from = fields.Date(allow_none=True)
+    valid_until = fields.Date(allow_none=True)
+
+    @validates_schema
+    def _order(self, data, **kwargs):
+        start, end = data.get("valid_from"), data.get("valid_until")
+        if start and end and end < start:
+            raise ValidationError(str(_l("The end of validity is before its start.")),
+                                  "valid_until")
+
+
+class CertificationOut(StrictSchema):
+    scheme = fields.Enum(CertScheme, by_value=True)
+    number = fields.String()
+    issuer = fields.String()
+    valid_from = fields.Date(allow_none=True)
+    valid_until = fields.Date(allow_none=True)
+    expired = fields.Function(lambda c: not c.is_valid_on(date.today()))
+
+
+class ProductIn(StrictSchema):
+    organization_id = Id()
+    name = Text(required=True, min_length=2, max_length=200)
+    name_en = Text(allow_none=True, max_length=200)
+    category = Text(required=True, min_length=2, max_length=60)
+    gtin = GtinField(allow_none=True)
+    ocop_stars = fields.Integer(strict=True, allow_none=True, validate=validate.Range(3, 5, error=str(
+        _l("OCOP stars go from 3 to 5."))))
+    description = Text(load_default="", max_length=5000)
+    description_en = Text(load_default="", max_length=5000)
+    certifications = fields.List(fields.Nested(CertificationIn), load_default=list,
+                                 validate=validate.Length(max=20))
+
+
+class ProductPatch(StrictSchema):
+    name = Text(min_length=2, max_length=200)
+    name_en = Text(allow_none=True, max_length=200)
+    category = Text(min_length=2, max_length=60)
+    gtin = GtinField(allow_none=True)
+    ocop_stars = fields.Integer(strict=True, allow_none=True, validate=validate.Range(3, 5))
+    description = Text(max_length=5000)
+    description_en = Text(max_length=5000)
+    certifications = fields.List(fields.Nested(CertificationIn), validate=validate.Length(max=20))
+
+
+class ProductOut(StrictSchema):
+    id = fields.Integer()
+    organization_id = fields.Integer()
+    organization_name = fields.Function(lambda p: p.organization.name)
+    name = fields.String()
+    name_en = fields.String(allow_none=True)
+    category = fields.String()
+    gtin = fields.String(allow_none=True)
+    ocop_stars = fields.Integer(allow_none=True)
+    description = fields.String()
+    description_en = fields.String()
+    certifications = fields.List(fields.Nested(CertificationOut))
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class ProductQuery(StrictSchema):
+    organization_id = Id()
+    category = Text(max_length=60)
+    q = Text(max_length=100)

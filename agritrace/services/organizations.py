@@ -1,0 +1,124 @@
+"""Organisations: registration, review by an official, and profile changes."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from .. import permissions, units
+from ..db import session, transaction
+from ..errors import Conflict, Invalid, NotFound
+from ..models import OrgKind, Organization, OrgStatus, Role, User
+from . import audit
+from .accounts import now
+
+FIELDS = ("kind", "name", "tax_code", "gs1_company_prefix", "gln", "address", "phone", "email",
+          "province_code", "ward_code", "status", "status_reason")
+
+
+def _check_place(province_code: int, ward_code: int | None) -> None:
+    if not units.is_province(province_code):
+        raise Invalid(_("Province code %(code)s is not one of the 34 provinces.",
+                        code=province_code), {"province_code": [_("Unknown province.")]})
+    if ward_code is not None and units.ward_province(ward_code) != province_code:
+        raise Invalid(_("Ward %(ward)s is not in province %(prov)s.", ward=ward_code,
+                        prov=units.province_name(province_code)),
+                      {"ward_code": [_("Not a ward of this province.")]})
+
+
+def list_organizations(actor: User | None, *, status: OrgStatus | None = None,
+                       province_code: int | None = None, kind: OrgKind | None = None,
+                       q: str | None = None, offset: int = 0, limit: int = 20
+                       ) -> tuple[list[Organization], int]:
+    permissions.require_login(actor)
+    where = [permissions.owner_filter(actor, Organization.id, Organization.province_code)]
+    if status:
+        where.append(Organization.status == status)
+    if province_code:
+        where.append(Organization.province_code == province_code)
+    if kind:
+        where.append(Organization.kind == kind)
+    if q:
+        where.append(Organization.name.ilike(f"%{q}%"))
+    s = session()
+    total = s.scalar(select(func.count()).select_from(Organization).where(*where))
+    rows = s.scalars(select(Organization).where(*where).order_by(Organization.name,
+                                                                 Organization.id)
+                     .offset(offset).limit(limit))
+    return list(rows), total
+
+
+def get_organization(actor: User | None, org_id: int) -> Organization:
+    org = session().get(Organization, org_id)
+    if org is None:
+        raise NotFound(_("Not found."))
+    permissions.check(actor, "organization", org)
+    return org
+
+
+def register_organization(actor: User | None, data: dict) -> Organization:
+    """Register a cooperative, enterprise or household; it waits as `pending` for an
+    official of its province. Admins and officials (their own province) may register."""
+    user = permissions.require_role(permissions.require_write(actor), Role.ADMIN, Role.OFFICIAL)
+    _check_place(data["province_code"], data.get("ward_code"))
+    if user.role == Role.OFFICIAL and data["province_code"] != user.province_code:
+        raise Invalid(_("You can only register organisations in your own province."),
+                      {"province_code": [_("Outside your province.")]})
+    with transaction() as s:
+        if s.scalar(select(Organization.id).where(Organization.tax_code == data["tax_code"])):
+            raise Conflict(_("An organisation with tax code %(tax)s is already registered.",
+                             tax=data["tax_code"]), {"tax_code": [_("Already registered.")]})
+        org = Organization(status=OrgStatus.PENDING, **data)
+        s.add(org)
+        s.flush()
+        audit.record(s, user, "organization", org.id, "register",
+                     after=audit.snapshot(org, FIELDS))
+    return org
+
+
+def update_organization(actor: User | None, org_id: int, changes: dict) -> Organization:
+    with transaction() as s:
+        org = s.get(Organization, org_id, with_for_update=True)
+        if org is None:
+            raise NotFound(_("Not found."))
+        permissions.check(actor, "organization", org, write=True)
+        before = audit.snapshot(org, FIELDS)
+        province = changes.get("province_code", org.province_code)
+        ward = changes.get("ward_code", org.ward_code if "province_code" not in changes else None)
+        _check_place(province, ward)
+        if actor.role == Role.OFFICIAL and province != actor.province_code:
+            raise Invalid(_("You can only keep organisations in your own province."))
+        if "tax_code" in changes and changes["tax_code"] != org.tax_code and s.scalar(
+                select(Organization.id).where(Organization.tax_code == changes["tax_code"])):
+            raise Conflict(_("An organisation with tax code %(tax)s is already registered.",
+                             tax=changes["tax_code"]), {"tax_code": [_("Already registered.")]})
+        for key, value in changes.items():
+            setattr(org, key, value)
+        org.ward_code = ward
+        s.flush()
+        audit.record(s, actor, "organization", org.id, "update", before,
+                     audit.snapshot(org, FIELDS))
+    return org
+
+
+def review_organization(actor: User | None, org_id: int, *, approve: bool,
+                        reason: str | None = None) -> Organization:
+    """An official of the province (or an admin) approves or rejects a registration."""
+    with transaction() as s:
+        org = s.get(Organization, org_id, with_for_update=True)
+        if org is None:
+            raise NotFound(_("Not found."))
+        permissions.check(actor, "organization.review", org, write=True)
+        if org.status != OrgStatus.PENDING:
+            raise Conflict(_("Only a pending registration can be reviewed; this one is %(s)s.",
+                             s=org.status.value))
+        if not approve and not (reason or "").strip():
+            raise Invalid(_("Say why the registration is rejected."),
+                          {"reason": [_("Required when rejecting.")]})
+        before = audit.snapshot(org, FIELDS)
+        org.status = OrgStatus.APPROVED if approve else OrgStatus.REJECTED
+        org.status_reason = reason
+        org.approved_at = now() if approve else None
+        s.flush()
+        audit.record(s, actor, "organization", org.id, "approve" if approve else "reject",
+                     before, audit.snapshot(org, FIELDS))
+    return org

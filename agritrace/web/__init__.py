@@ -1,0 +1,1 @@
+"""HTML pages: public, producer portal, officials' GIS, admin."""

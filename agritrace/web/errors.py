@@ -1,0 +1,103 @@
+"""One place that maps errors to HTTP: problem+json under /api, HTML pages elsewhere."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from ..errors import DomainError
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "Bad request", 401: "Authentication required", 403: "Forbidden", 404: "Not found",
+    405: "Method not allowed", 409: "Conflict", 413: "Upload too large",
+    415: "Unsupported media type", 422: "Invalid input", 429: "Too many requests",
+    500: "Server error", 503: "Service unavailable",
+}
+
+
+def _wants_problem() -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/ogc") \
+        or request.accept_mimetypes.best == "application/problem+json"
+
+
+def _flatten(messages) -> dict:
+    """webargs keys errors by location ({"json": {...}}); users care about the field."""
+    if not isinstance(messages, dict):
+        return {"_": messages}
+    if set(messages) <= {"json", "query", "form", "headers", "files", "view_args"}:
+        merged = {}
+        for part in messages.values():
+            merged.update(part if isinstance(part, dict) else {"_": part})
+        return merged
+    return messages
+
+
+def _describe(errors: dict) -> str:
+    parts = []
+    for field, problems in errors.items():
+        if isinstance(problems, dict):
+            problems = [f"{k}: {v}" for k, v in problems.items()]
+        if isinstance(problems, str):
+            problems = [problems]
+        parts.append(f"{field}: {' '.join(str(p) for p in problems)}")
+    return "; ".join(parts)
+
+
+def problem(status: int, detail: str, errors: dict | None = None, title: str | None = None):
+    if _wants_problem():
+        body = {"type": "about:blank", "title": title or TITLES.get(status, "Error"),
+                "status": status, "detail": detail}
+        if errors:
+            body["errors"] = errors
+        return body, status, {"Content-Type": "application/problem+json"}
+    return render_template("error.html", status=status, detail=detail, errors=errors or {}), \
+        status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        return problem(exc.status, exc.detail, exc.errors, exc.title)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return problem(400, _("The form expired or did not come from this site; "
+                              "reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        data = getattr(exc, "data", None) or {}
+        errors = _flatten(data["messages"]) if "messages" in data else None
+        if errors:
+            detail = _("Some fields are not right: %(fields)s", fields=_describe(errors))
+        elif exc.code == 404:
+            detail = _("There is nothing at this address.")
+        elif exc.code == 405:
+            detail = _("This address does not accept %(method)s.", method=request.method)
+        else:
+            detail = exc.description or TITLES.get(exc.code, "Error")
+        return problem(exc.code or 500, detail, errors)
+
+    @app.errorhandler(OperationalError)
+    def database_down(exc: OperationalError):
+        log.error("database unavailable: %s", exc.orig)
+        return problem(503, _("The database is not reachable right now; please try again "
+                              "in a minute."))
+
+    @app.errorhandler(IntegrityError)
+    def integrity_conflict(exc: IntegrityError):
+        # Services check uniqueness first; this is the race where two requests collide.
+        log.warning("integrity conflict: %s", exc.orig)
+        return problem(409, _("This conflicts with a record that was just saved; reload "
+                              "and try again."))
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        log.exception("unhandled error")
+        return problem(500, _("Something went wrong on our side. It has been logged."))

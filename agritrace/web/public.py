@@ -1,0 +1,73 @@
+"""Public pages: home, login/logout, language, health."""
+from __future__ import annotations
+
+from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import LoginManager, login_user, logout_user
+from marshmallow import ValidationError
+from sqlalchemy import text
+
+from .. import db
+from ..schemas.forms import LoginForm
+from ..services import accounts
+from .safety import safe_next
+
+bp = Blueprint("public", __name__)
+
+
+def init_login(manager: LoginManager) -> None:
+    manager.login_view = "public.login"
+    manager.login_message = None
+    manager.user_loader(lambda user_id: accounts.load_user(int(user_id)))
+
+
+@bp.get("/")
+def index():
+    return render_template("public/index.html")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    errors = {}
+    if request.method == "POST":
+        try:
+            form = LoginForm().load(request.form.to_dict())
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            user = accounts.authenticate(form["email"], form["password"])
+            if user is not None:
+                login_user(user)
+                flash(_("Welcome, %(name)s.", name=user.full_name), "success")
+                return redirect(safe_next(request.args.get("next")) or _home_for(user))
+            errors = {"_": [_("Wrong e-mail or password.")]}
+    return render_template("public/login.html", errors=errors,
+                           email=request.form.get("email", "")), 400 if errors else 200
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("public.index"))
+
+
+def _home_for(user) -> str:
+    return {"admin": url_for("admin.index"), "official": url_for("gis.index")}.get(
+        user.role.value, url_for("portal.index"))
+
+
+@bp.get("/healthz")
+def healthz():
+    """Database status, PostGIS version and migration revision, for monitors."""
+    try:
+        with db.engine().connect() as conn:
+            postgis = conn.scalar(text("SELECT postgis_full_version()"))
+            lib = conn.scalar(text("SELECT postgis_lib_version()"))
+            revision = conn.scalar(text("SELECT version_num FROM alembic_version"))
+    except Exception as exc:  # report, don't raise: monitors need the JSON
+        current_app.logger.error("health check failed: %s", exc)
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok", postgis=lib, postgis_full=postgis,
+                   migration=revision)
