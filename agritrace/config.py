@@ -55,6 +55,7 @@ def load(overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "LANGUAGES": ("vi", "en"),
+        "CLI_LOCALE": os.environ.get("AGRITRACE_CLI_LANG", "vi"),
         "WTF_CSRF_TIME_LIMIT": None,
         "PAGE_SIZE_MAX": 100,
         # flask-smorest / OpenAPI

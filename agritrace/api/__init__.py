@@ -1,11 +1,54 @@
 """The REST API at /api/v1 (flask-smorest; OpenAPI 3 at /api/v1/openapi.json)."""
 from __future__ import annotations
 
-from flask import Flask
+from urllib.parse import urlencode
+
+from flask import Flask, request
+from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
 from werkzeug.routing import IntegerConverter
 
+from .. import permissions
+from ..auth import current_actor
 from ..extensions import api
 from ..schemas.common import MAX_INT32
+
+
+class StrictParser(FlaskParser):
+    """Unknown query parameters are an error too, so `?provice_code=80` is not
+    silently ignored."""
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+                                   "query": None, "querystring": None}
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = StrictParser()
+
+    def paged(self, item_schema):
+        """Document a list response with its X-Total-Count and Link headers."""
+        return self.response(200, item_schema(many=True), headers={
+            "X-Total-Count": {"description": "Number of items over all pages.",
+                              "schema": {"type": "integer"}},
+            "Link": {"description": "RFC 8288 links to the next and previous pages.",
+                     "schema": {"type": "string"}},
+        })
+
+
+def page_of(rows: list, total: int, query: dict) -> tuple[list, dict]:
+    """The response body and headers for one page of a list."""
+    page, size = query["page"], query["page_size"]
+    links = []
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    if page * size < total:
+        links.append((page + 1, "next"))
+    if page > 1:
+        links.append((page - 1, "prev"))
+    headers = {"X-Total-Count": str(total)}
+    if links:
+        headers["Link"] = ", ".join(
+            f'<{request.base_url}?{urlencode({**args, "page": n})}>; rel="{rel}"'
+            for n, rel in links)
+    return rows, headers
 
 
 class IdConverter(IntegerConverter):
@@ -29,3 +72,10 @@ def init_app(app: Flask) -> None:
     api.spec.options["security"] = [{"bearer": []}]
     for module in (organizations, products, users, tokens):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.PREFIX)
+    app.before_request(_authenticate)
+
+
+def _authenticate() -> None:
+    """Every API endpoint so far needs an account: say 401 before judging the input."""
+    if request.blueprint and request.blueprint.startswith("api_"):
+        permissions.require_login(current_actor())

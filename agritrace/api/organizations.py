@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
-
 from ..auth import current_actor
+from ..schemas.common import offset_limit
+from . import ApiBlueprint as Blueprint, page_of
 from ..schemas.organizations import (OrganizationIn, OrganizationOut, OrganizationPatch,
                                      OrganizationQuery, ReviewIn)
 from ..services import organizations as service
@@ -16,15 +16,11 @@ blp = Blueprint("api_organizations", __name__, description="Cooperatives, enterp
 @blp.route("")
 class Organizations(MethodView):
     @blp.arguments(OrganizationQuery, location="query")
-    @blp.response(200, OrganizationOut(many=True))
-    @blp.paginate()
-    def get(self, query, pagination_parameters):
+    @blp.paged(OrganizationOut)
+    def get(self, query):
         """List the organisations you may see (yours, or your province's)."""
-        rows, total = service.list_organizations(
-            current_actor(), offset=pagination_parameters.first_item,
-            limit=pagination_parameters.page_size, **query)
-        pagination_parameters.item_count = total
-        return rows
+        rows, total = service.list_organizations(current_actor(), **offset_limit(dict(query)))
+        return page_of(rows, total, query)
 
     @blp.arguments(OrganizationIn)
     @blp.response(201, OrganizationOut)

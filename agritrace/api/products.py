@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
-
 from ..auth import current_actor
+from ..schemas.common import offset_limit
+from . import ApiBlueprint as Blueprint, page_of
 from ..schemas.products import ProductIn, ProductOut, ProductPatch, ProductQuery
 from ..services import products as service
 
@@ -14,14 +14,11 @@ blp = Blueprint("api_products", __name__, description="Products (sản phẩm) a
 @blp.route("")
 class Products(MethodView):
     @blp.arguments(ProductQuery, location="query")
-    @blp.response(200, ProductOut(many=True))
-    @blp.paginate()
-    def get(self, query, pagination_parameters):
-        rows, total = service.list_products(
-            current_actor(), offset=pagination_parameters.first_item,
-            limit=pagination_parameters.page_size, **query)
-        pagination_parameters.item_count = total
-        return rows
+    @blp.paged(ProductOut)
+    def get(self, query):
+        """List the products you may see."""
+        rows, total = service.list_products(current_actor(), **offset_limit(dict(query)))
+        return page_of(rows, total, query)
 
     @blp.arguments(ProductIn)
     @blp.response(201, ProductOut)

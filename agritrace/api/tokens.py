@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..auth import current_actor
 from ..schemas.accounts import TokenCreated, TokenIn, TokenOut
 from ..services import accounts as service
+from . import ApiBlueprint as Blueprint
 
 PREFIX = "/tokens"
 blp = Blueprint("api_tokens", __name__, description="Your API tokens (named, revocable).")

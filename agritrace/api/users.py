@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..auth import current_actor
 from ..permissions import require_login
 from ..schemas.accounts import UserOut
+from . import ApiBlueprint as Blueprint
 
 PREFIX = "/users"
 blp = Blueprint("api_users", __name__, description="Accounts.")

@@ -58,7 +58,7 @@ class GrowingArea(Timestamped, Base):  # vùng trồng
     valid_until: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    organization: Mapped[Organization] = relationship(lazy="joined")
+    organization: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)
 
 
 class GrowingAreaVersion(Timestamped, Base):

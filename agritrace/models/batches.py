@@ -61,6 +61,6 @@ class Batch(Timestamped, Base):  # lô hàng
     recall_reason: Mapped[str | None] = mapped_column(Text)
     recalled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    product: Mapped[Product] = relationship(lazy="joined")
+    product: Mapped[Product] = relationship(lazy="joined", innerjoin=True)
     packing_facility: Mapped[Facility | None] = relationship()
     areas: Mapped[list[GrowingArea]] = relationship(secondary=batch_areas, lazy="selectin")

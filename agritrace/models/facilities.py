@@ -40,4 +40,4 @@ class Facility(Timestamped, Base):  # cơ sở
     status: Mapped[FacilityStatus] = mapped_column(enum_type(FacilityStatus, "facility_status"),
                                                    default=FacilityStatus.PENDING)
 
-    organization: Mapped[Organization] = relationship(lazy="joined")
+    organization: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)

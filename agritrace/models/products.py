@@ -42,7 +42,7 @@ class Product(Timestamped, Base):  # sản phẩm
     description_en: Mapped[str] = mapped_column(Text, default="")
     image_path: Mapped[str | None] = mapped_column(String(300))
 
-    organization: Mapped[Organization] = relationship(lazy="joined")
+    organization: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)
     certifications: Mapped[list[Certification]] = relationship(
         back_populates="product", cascade="all, delete-orphan", lazy="selectin",
         order_by="Certification.id")

@@ -35,7 +35,7 @@ class StampRun(Timestamped, Base):  # đợt phát hành tem
     voided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     void_reason: Mapped[str | None] = mapped_column(Text)
 
-    batch: Mapped[Batch] = relationship(lazy="joined")
+    batch: Mapped[Batch] = relationship(lazy="joined", innerjoin=True)
 
 
 class Stamp(Timestamped, Base):  # tem truy xuất nguồn gốc

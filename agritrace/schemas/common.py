@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from labels.gs1 import GtinError, normalize_gtin
 
@@ -18,6 +18,15 @@ class StrictSchema(Schema):
 
     class Meta:
         ordered = True
+
+
+class PatchSchema(StrictSchema):
+    """A partial update: at least one field must be given."""
+
+    @validates_schema(pass_original=True)
+    def _not_empty(self, data, original, **kwargs):
+        if not original:
+            raise ValidationError(str(_l("Give at least one field to change.")), "_schema")
 
 
 class Text(fields.String):
@@ -38,8 +47,11 @@ class Text(fields.String):
 
 
 class ProvinceCode(fields.Integer):
+    """One of the 34 provinces (post-2025 codes), listed as an enum in the spec."""
+
     def __init__(self, **kwargs):
-        super().__init__(strict=True, validate=validate.Range(1, 99), **kwargs)
+        metadata = {"enum": [u.code for u in units.provinces()]}
+        super().__init__(validate=validate.Range(1, 99), metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
@@ -50,7 +62,7 @@ class ProvinceCode(fields.Integer):
 
 class WardCode(fields.Integer):
     def __init__(self, **kwargs):
-        super().__init__(strict=True, validate=validate.Range(1, 99999), **kwargs)
+        super().__init__(validate=validate.Range(1, 99999), **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
@@ -59,8 +71,20 @@ class WardCode(fields.Integer):
         return value
 
 
+class PageQuery(StrictSchema):
+    """Every list paginates: page from 1, at most 100 items a page."""
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 1_000_000))
+    page_size = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
+def offset_limit(query: dict) -> dict:
+    """Turn page/page_size of a loaded query into the services' offset/limit."""
+    page, size = query.pop("page"), query.pop("page_size")
+    return {**query, "offset": (page - 1) * size, "limit": size}
+
+
 def Id(**kwargs) -> fields.Integer:
-    return fields.Integer(strict=True, validate=validate.Range(1, MAX_INT32), **kwargs)
+    return fields.Integer(validate=validate.Range(1, MAX_INT32), **kwargs)
 
 
 class ProblemSchema(Schema):

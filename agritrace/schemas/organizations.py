@@ -7,10 +7,10 @@ from labels.gs1 import GtinError, normalize_gtin
 
 from .. import units
 from ..models import OrgKind, OrgStatus
-from .common import ProvinceCode, StrictSchema, Text, WardCode
+from .common import PageQuery, PatchSchema, ProvinceCode, StrictSchema, Text, WardCode
 
 TAX_CODE = validate.Regexp(r"^[0-9]{10}([0-9]{3})?$",
-                           error=str(_l("A tax code (mã số thuế) has 10 or 13 digits.")))
+                           error=_l("A tax code (mã số thuế) has 10 or 13 digits."))
 
 
 class OrganizationIn(StrictSchema):
@@ -18,11 +18,11 @@ class OrganizationIn(StrictSchema):
     name = Text(required=True, min_length=2, max_length=200)
     tax_code = fields.String(required=True, validate=TAX_CODE)
     gs1_company_prefix = fields.String(allow_none=True, validate=validate.Regexp(
-        r"^[0-9]{6,12}$", error=str(_l("A GS1 company prefix has 6 to 12 digits."))))
+        r"^[0-9]{6,12}$", error=_l("A GS1 company prefix has 6 to 12 digits.")))
     gln = fields.String(allow_none=True)
     address = Text(load_default="", max_length=300)
     phone = fields.String(allow_none=True, validate=validate.Regexp(
-        r"^\+?[0-9 .-]{8,20}$", error=str(_l("Not a phone number."))))
+        r"^\+?[0-9 .-]{8,20}$", error=_l("Not a phone number.")))
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     province_code = ProvinceCode(required=True)
     ward_code = WardCode(allow_none=True)
@@ -39,8 +39,8 @@ class OrganizationIn(StrictSchema):
             raise ValidationError(str(exc)) from exc
 
 
-class OrganizationPatch(OrganizationIn):
-    pass
+class OrganizationPatch(OrganizationIn, PatchSchema):
+    """Any of the registration fields; loaded with partial=True."""
 
 
 class OrganizationOut(StrictSchema):
@@ -62,7 +62,7 @@ class OrganizationOut(StrictSchema):
     created_at = fields.DateTime()
 
 
-class OrganizationQuery(StrictSchema):
+class OrganizationQuery(PageQuery):
     status = fields.Enum(OrgStatus, by_value=True)
     kind = fields.Enum(OrgKind, by_value=True)
     province_code = ProvinceCode()

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..models import CertScheme
-from .common import GtinField, Id, StrictSchema, Text
+from .common import GtinField, Id, PageQuery, PatchSchema, StrictSchema, Text
 
 
 class CertificationIn(StrictSchema):
@@ -39,20 +39,21 @@ class ProductIn(StrictSchema):
     name_en = Text(allow_none=True, max_length=200)
     category = Text(required=True, min_length=2, max_length=60)
     gtin = GtinField(allow_none=True)
-    ocop_stars = fields.Integer(strict=True, allow_none=True, validate=validate.Range(3, 5, error=str(
-        _l("OCOP stars go from 3 to 5."))))
+    ocop_stars = fields.Integer(strict=True, allow_none=True, validate=validate.Range(
+        3, 5, error=_l("OCOP stars go from 3 to 5.")))
     description = Text(load_default="", max_length=5000)
     description_en = Text(load_default="", max_length=5000)
     certifications = fields.List(fields.Nested(CertificationIn), load_default=list,
                                  validate=validate.Length(max=20))
 
 
-class ProductPatch(StrictSchema):
+class ProductPatch(PatchSchema):
     name = Text(min_length=2, max_length=200)
     name_en = Text(allow_none=True, max_length=200)
     category = Text(min_length=2, max_length=60)
     gtin = GtinField(allow_none=True)
-    ocop_stars = fields.Integer(strict=True, allow_none=True, validate=validate.Range(3, 5))
+    ocop_stars = fields.Integer(strict=True, allow_none=True, validate=validate.Range(
+        3, 5, error=_l("OCOP stars go from 3 to 5.")))
     description = Text(max_length=5000)
     description_en = Text(max_length=5000)
     certifications = fields.List(fields.Nested(CertificationIn), validate=validate.Length(max=20))
@@ -74,7 +75,7 @@ class ProductOut(StrictSchema):
     updated_at = fields.DateTime()
 
 
-class ProductQuery(StrictSchema):
+class ProductQuery(PageQuery):
     organization_id = Id()
     category = Text(max_length=60)
     q = Text(max_length=100)

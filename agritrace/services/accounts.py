@@ -112,6 +112,7 @@ def list_tokens(actor: User | None) -> list[ApiToken]:
 
 
 def revoke_token(actor: User | None, token_id: int) -> ApiToken:
+    permissions.require_write(actor)
     with transaction() as s:
         token = s.get(ApiToken, token_id)
         if token is None:

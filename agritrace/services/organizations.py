@@ -48,6 +48,7 @@ def list_organizations(actor: User | None, *, status: OrgStatus | None = None,
 
 
 def get_organization(actor: User | None, org_id: int) -> Organization:
+    permissions.require_login(actor)
     org = session().get(Organization, org_id)
     if org is None:
         raise NotFound(_("Not found."))
@@ -76,6 +77,7 @@ def register_organization(actor: User | None, data: dict) -> Organization:
 
 
 def update_organization(actor: User | None, org_id: int, changes: dict) -> Organization:
+    permissions.require_write(actor)
     with transaction() as s:
         org = s.get(Organization, org_id, with_for_update=True)
         if org is None:
@@ -103,6 +105,7 @@ def update_organization(actor: User | None, org_id: int, changes: dict) -> Organ
 def review_organization(actor: User | None, org_id: int, *, approve: bool,
                         reason: str | None = None) -> Organization:
     """An official of the province (or an admin) approves or rejects a registration."""
+    permissions.require_write(actor)
     with transaction() as s:
         org = s.get(Organization, org_id, with_for_update=True)
         if org is None:
@@ -110,7 +113,7 @@ def review_organization(actor: User | None, org_id: int, *, approve: bool,
         permissions.check(actor, "organization.review", org, write=True)
         if org.status != OrgStatus.PENDING:
             raise Conflict(_("Only a pending registration can be reviewed; this one is %(s)s.",
-                             s=org.status.value))
+                             s=_(org.status.value)))
         if not approve and not (reason or "").strip():
             raise Invalid(_("Say why the registration is rejected."),
                           {"reason": [_("Required when rejecting.")]})

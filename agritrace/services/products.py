@@ -34,6 +34,7 @@ def list_products(actor: User | None, *, organization_id: int | None = None,
 
 
 def get_product(actor: User | None, product_id: int) -> Product:
+    permissions.require_login(actor)
     product = session().get(Product, product_id)
     if product is None:
         raise NotFound(_("Not found."))
@@ -89,6 +90,7 @@ def create_product(actor: User | None, data: dict) -> Product:
 
 
 def update_product(actor: User | None, product_id: int, changes: dict) -> Product:
+    permissions.require_write(actor)
     with transaction() as s:
         product = s.get(Product, product_id, with_for_update=True)
         if product is None:
@@ -112,6 +114,7 @@ def update_product(actor: User | None, product_id: int, changes: dict) -> Produc
 
 def delete_product(actor: User | None, product_id: int) -> None:
     from ..models import Batch
+    permissions.require_write(actor)
     with transaction() as s:
         product = s.get(Product, product_id, with_for_update=True)
         if product is None:

@@ -49,15 +49,18 @@ def _describe(errors: dict) -> str:
     return "; ".join(parts)
 
 
-def problem(status: int, detail: str, errors: dict | None = None, title: str | None = None):
+def problem(status: int, detail: str, errors: dict | None = None, title: str | None = None,
+            headers: dict | None = None):
+    headers = dict(headers or {})
     if _wants_problem():
         body = {"type": "about:blank", "title": title or TITLES.get(status, "Error"),
                 "status": status, "detail": detail}
         if errors:
             body["errors"] = errors
-        return body, status, {"Content-Type": "application/problem+json"}
-    return render_template("error.html", status=status, detail=detail, errors=errors or {}), \
-        status
+        headers["Content-Type"] = "application/problem+json"
+        return body, status, headers
+    return render_template("error.html", status=status, detail=detail,
+                           errors=errors or {}), status, headers
 
 
 def init_app(app: Flask) -> None:
@@ -82,7 +85,9 @@ def init_app(app: Flask) -> None:
             detail = _("This address does not accept %(method)s.", method=request.method)
         else:
             detail = exc.description or TITLES.get(exc.code, "Error")
-        return problem(exc.code or 500, detail, errors)
+        # Keep the exception's own headers (Allow on 405, Retry-After on 429…).
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        return problem(exc.code or 500, detail, errors, headers=headers)
 
     @app.errorhandler(OperationalError)
     def database_down(exc: OperationalError):

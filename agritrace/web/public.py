@@ -62,10 +62,10 @@ def _home_for(user) -> str:
 def healthz():
     """Database status, PostGIS version and migration revision, for monitors."""
     try:
-        with db.engine().connect() as conn:
-            postgis = conn.scalar(text("SELECT postgis_full_version()"))
-            lib = conn.scalar(text("SELECT postgis_lib_version()"))
-            revision = conn.scalar(text("SELECT version_num FROM alembic_version"))
+        s = db.session()
+        lib = s.scalar(text("SELECT postgis_lib_version()"))
+        postgis = s.scalar(text("SELECT postgis_full_version()"))
+        revision = s.scalar(text("SELECT version_num FROM alembic_version"))
     except Exception as exc:  # report, don't raise: monitors need the JSON
         current_app.logger.error("health check failed: %s", exc)
         return jsonify(status="error", database="unreachable"), 503

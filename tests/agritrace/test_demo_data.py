@@ -1,0 +1,48 @@
+from sqlalchemy import func, select, text
+
+from agritrace.models import (AreaStatus, Batch, Facility, FacilityKind, GrowingArea, OrgKind,
+                              Organization, Product, TraceEvent, User)
+from agritrace.seed import demo
+from agritrace.units import ward_province
+
+
+def test_demo_data_is_realistic_valid_and_idempotent(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed", "demo"])
+    assert result.exit_code == 0, result.output
+    assert "loaded" in result.output
+
+    coops = db.scalars(select(Organization).where(Organization.kind == OrgKind.COOPERATIVE)).all()
+    assert len(coops) >= 3
+    assert all(o.province_code == demo.TAY_NINH and ward_province(o.ward_code) == 80
+               for o in coops)
+    crops = set(db.scalars(select(GrowingArea.crop)))
+    assert {"dragon fruit", "seedless lime", "rice"} <= crops
+
+    areas = db.scalars(select(GrowingArea)).all()
+    assert len(areas) >= 20
+    assert all(a.status == AreaStatus.ISSUED and a.code.startswith("VN-TNOR-") for a in areas)
+    # Valid, inside the former Long An area, and no two overlapping (checked by PostGIS).
+    assert db.scalar(select(func.bool_and(func.ST_IsValid(GrowingArea.geom)))) is True
+    bbox = db.execute(text("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+                           "(SELECT ST_Extent(geom) e FROM growing_areas) s")).one()
+    assert 105.8 < bbox[0] and bbox[2] < 106.8 and 10.3 < bbox[1] and bbox[3] < 11.0
+    overlaps = db.scalar(text("SELECT count(*) FROM growing_areas a JOIN growing_areas b "
+                              "ON a.id < b.id AND ST_Intersects(a.geom, b.geom)"))
+    assert overlaps == 0
+    # Areas are geodesic, and stored figures match PostGIS's own geodesic measure.
+    deviation = db.scalar(text("SELECT max(abs(area_ha - ST_Area(geom::geography) / 10000) "
+                               "/ area_ha) FROM growing_areas"))
+    assert deviation < 0.001
+
+    assert db.scalar(select(func.count()).select_from(Facility)
+                     .where(Facility.kind == FacilityKind.PACKING_HOUSE)) == 2
+    assert db.scalar(select(func.count()).select_from(Product)) >= 3
+    batches = db.scalars(select(Batch)).all()
+    assert batches and all(b.areas for b in batches)
+    assert db.scalar(select(func.count(func.distinct(TraceEvent.batch_id)))) == len(batches)
+    assert {u.role.value for u in db.scalars(select(User))} == {"admin", "official", "producer"}
+
+    again = runner.invoke(args=["seed", "demo"])
+    assert again.exit_code == 0 and "already present" in again.output
+    assert db.scalar(select(func.count()).select_from(GrowingArea)) == len(areas)

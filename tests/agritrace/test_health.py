@@ -1,0 +1,22 @@
+def test_healthz_reports_database_postgis_and_migration(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok"
+    assert body["database"] == "ok"
+    assert body["postgis"].split(".")[0] == "3"
+    assert body["migration"] == "0001"
+
+
+def test_unknown_api_path_is_problem_json(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.content_type == "application/problem+json"
+    assert response.get_json()["title"] == "Not found"
+
+
+def test_unknown_page_is_html(client):
+    response = client.get("/nothing-here", headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    assert response.content_type.startswith("text/html")
+    assert "There is nothing at this address." in response.get_data(as_text=True)

@@ -1,0 +1,103 @@
+"""Helpers shared by the tests: throwaway databases, logging in, and a small world
+of organisations and users to test permissions against."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from agritrace import create_app, localdb
+from agritrace.db import EXTENSION
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+TAY_NINH = 80      # province P of the tests
+DONG_THAP = 82     # province Q
+
+
+def _database_url(name: str) -> str:
+    return localdb.server_url().rsplit("/", 1)[0] + f"/{name}"
+
+
+def make_database(suffix: str) -> str:
+    """Create a fresh, migrated database; return its URL."""
+    import flask_migrate
+    name = f"agritrace_test_{os.getpid()}_{suffix}"
+    base = localdb.server_url()
+    localdb.drop_database(name, base)
+    localdb.ensure_database(name, base)
+    url = _database_url(name)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test"})
+    with app.app_context():
+        flask_migrate.upgrade()
+    app.extensions[EXTENSION].kw["bind"].dispose()
+    return url
+
+
+def drop(url: str) -> None:
+    localdb.drop_database(url.rsplit("/", 1)[1], localdb.server_url())
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, email: str, password: str):
+    token = csrf_token(client)
+    return client.post("/login", data={"email": email, "password": password,
+                                       "csrf_token": token})
+
+
+# --- factories -------------------------------------------------------------
+
+PASSWORD = "correct-horse-42"
+
+
+class World:
+    """Two organisations in province P, one in Q, and a user of each kind."""
+
+    def __init__(self, db):
+        from flask import current_app
+        self.app = current_app._get_current_object()
+        from agritrace.models import OrgKind, Organization, OrgStatus, Product, Role
+        from agritrace.services import accounts
+
+        def org(name, tax, province):
+            o = Organization(kind=OrgKind.COOPERATIVE, name=name, tax_code=tax, address="",
+                             province_code=province, status=OrgStatus.APPROVED)
+            db.add(o)
+            db.flush()
+            return o
+
+        self.org_a = org("HTX A", "1111111111", TAY_NINH)
+        self.org_b = org("HTX B", "2222222222", TAY_NINH)
+        self.org_q = org("HTX Q", "3333333333", DONG_THAP)
+        self.product_a = Product(organization_id=self.org_a.id, name="Thanh long A",
+                                 category="fruit", gtin="09520009999910")
+        self.product_b = Product(organization_id=self.org_b.id, name="Chanh B", category="fruit")
+        db.add_all([self.product_a, self.product_b])
+        db.flush()
+
+        def user(email, role, **kw):
+            return accounts.create_user(None, email=email, password=PASSWORD, full_name=email,
+                                        role=role, system=True, **kw)
+
+        self.admin = user("admin@test.vn", Role.ADMIN)
+        self.producer_a = user("a@test.vn", Role.PRODUCER, organization_id=self.org_a.id)
+        self.producer_b = user("b@test.vn", Role.PRODUCER, organization_id=self.org_b.id)
+        self.official_p = user("p@test.vn", Role.OFFICIAL, province_code=TAY_NINH)
+        self.official_q = user("q@test.vn", Role.OFFICIAL, province_code=DONG_THAP)
+        self.tokens = {}
+
+    def token(self, user, scope="write") -> dict:
+        """Authorization headers with a fresh API token of that user."""
+        from agritrace.models import TokenScope
+        from agritrace.services import accounts
+        with self.app.app_context():
+            _t, secret = accounts.create_token(user, name=f"test {scope}",
+                                               scope=TokenScope(scope))
+        return {"Authorization": f"Bearer {secret}"}
+
+
