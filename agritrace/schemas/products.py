@@ -39,7 +39,7 @@ class ProductIn(StrictSchema):
     name_en = Text(allow_none=True, max_length=200)
     category = Text(required=True, min_length=2, max_length=60)
     gtin = GtinField(allow_none=True)
-    ocop_stars = fields.Integer(strict=True, allow_none=True, validate=validate.Range(
+    ocop_stars = fields.Integer(allow_none=True, validate=validate.Range(
         3, 5, error=_l("OCOP stars go from 3 to 5.")))
     description = Text(load_default="", max_length=5000)
     description_en = Text(load_default="", max_length=5000)
@@ -52,7 +52,7 @@ class ProductPatch(PatchSchema):
     name_en = Text(allow_none=True, max_length=200)
     category = Text(min_length=2, max_length=60)
     gtin = GtinField(allow_none=True)
-    ocop_stars = fields.Integer(strict=True, allow_none=True, validate=validate.Range(
+    ocop_stars = fields.Integer(allow_none=True, validate=validate.Range(
         3, 5, error=_l("OCOP stars go from 3 to 5.")))
     description = Text(max_length=5000)
     description_en = Text(max_length=5000)

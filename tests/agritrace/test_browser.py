@@ -1,0 +1,76 @@
+"""A real headless Chromium (Debian's) against the app served on loopback, on a
+database with the demo data loaded exactly as `make run` loads it."""
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from agritrace import create_app
+from agritrace.db import EXTENSION
+from agritrace.seed import demo
+from support import ARTIFACTS, drop, make_database
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def live_url():
+    url = make_database("live")
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "live-test"})
+    with app.app_context():
+        demo.load()
+    server = make_server("127.0.0.1", 0, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        app.extensions[EXTENSION].kw["bind"].dispose()
+        drop(url)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def test_demo_official_logs_in_through_the_login_page(live_url, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(locale="vi-VN", viewport={"width": 390, "height": 844})
+    outside = []
+    page.on("request", lambda r: outside.append(r.url)
+            if not r.url.startswith(live_url) else None)
+    page.goto(f"{live_url}/login")
+    assert page.locator("h1").inner_text() == "Đăng nhập"
+    page.fill("#email", "official@agritrace.demo")
+    page.fill("#password", demo.PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_url}/gis/")
+    assert "Tây Ninh" in page.locator("h1").inner_text()
+    # The pending demo registration is in the review queue.
+    assert page.get_by_text("Hộ kinh doanh Võ Văn Mười").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "official-province-page.png"), full_page=True)
+    # Switch to English on the same page.
+    page.click("text=English")
+    assert page.get_by_role("heading", name="Registrations waiting for review (1)").is_visible()
+    assert outside == [], f"the page loaded from other hosts: {outside}"
+
+
+def test_wrong_password_shows_the_error_in_english(live_url, browser):
+    page = browser.new_page(locale="en-GB")
+    page.goto(f"{live_url}/login")
+    page.fill("#email", "official@agritrace.demo")
+    page.fill("#password", "wrong-password-1")
+    page.click("button[type=submit]")
+    assert page.get_by_role("alert").inner_text().count("Wrong e-mail or password.") == 1
+    assert page.url.endswith("/login")
