@@ -64,7 +64,7 @@ static/vendor/.installed: static/package.json static/package-lock.json
 
 translations: $(patsubst %.po,%.mo,$(wildcard agritrace/translations/*/LC_MESSAGES/messages.po))
 agritrace/translations/%/LC_MESSAGES/messages.mo: agritrace/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -q -f -i $< -o $@
+	$(VENV)/bin/pybabel compile -f -i $< -o $@
 
 db: $(VENV)/.installed
 	$(PY) -m agritrace.localdb up
