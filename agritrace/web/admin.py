@@ -11,6 +11,7 @@ from ..auth import current_actor
 from ..db import session
 from ..errors import DomainError
 from ..models import Organization, Role, User
+from ..schemas.messages import localize
 from ..schemas.forms import UserForm
 from ..services import accounts
 from .access import role_required
@@ -28,7 +29,7 @@ def index():
             data = UserForm().load(values)
             accounts.create_user(current_actor(), **data)
         except ValidationError as exc:
-            errors = exc.messages
+            errors = localize(exc.messages)
         except DomainError as exc:
             errors = exc.errors or {"_": [exc.detail]}
         else:

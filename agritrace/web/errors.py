@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import DomainError
+from ..schemas.messages import localize
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         data = getattr(exc, "data", None) or {}
-        errors = _flatten(data["messages"]) if "messages" in data else None
+        errors = localize(_flatten(data["messages"])) if "messages" in data else None
         if errors:
             detail = _("Some fields are not right: %(fields)s", fields=_describe(errors))
         elif exc.code == 404:

@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 from ..auth import current_actor
 from ..errors import DomainError
 from ..models import OrgStatus, Role
+from ..schemas.messages import localize
 from ..schemas.forms import ReviewForm
 from ..services import organizations
 from .access import role_required
@@ -34,7 +35,7 @@ def review(org_id: int):
                                                 approve=form["decision"] == "approve",
                                                 reason=form["reason"])
     except ValidationError as exc:
-        flash(_("The review was not saved: %(e)s", e=exc.messages), "error")
+        flash(_("The review was not saved: %(e)s", e=localize(exc.messages)), "error")
     except DomainError as exc:
         flash(exc.detail, "error")
     else:

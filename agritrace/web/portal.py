@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 from ..auth import current_actor
 from ..errors import DomainError
 from ..models import Role
+from ..schemas.messages import localize
 from ..schemas.forms import FormSchema
 from ..schemas.products import ProductIn
 from ..services import organizations, products
@@ -35,7 +36,7 @@ def index():
         try:
             products.create_product(actor, ProductForm().load(_form_values()))
         except ValidationError as exc:
-            errors = exc.messages
+            errors = localize(exc.messages)
         except DomainError as exc:
             errors = exc.errors or {"_": [exc.detail]}
         else:

@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from sqlalchemy import text
 
 from .. import db
+from ..schemas.messages import localize
 from ..schemas.forms import LoginForm
 from ..services import accounts
 from .safety import safe_next
@@ -34,7 +35,7 @@ def login():
         try:
             form = LoginForm().load(request.form.to_dict())
         except ValidationError as exc:
-            errors = exc.messages
+            errors = localize(exc.messages)
         else:
             user = accounts.authenticate(form["email"], form["password"])
             if user is not None:

@@ -105,3 +105,15 @@ def test_login_redirect_stays_on_this_site(client, world):
     response = client.post("/login?next=https://evil.example/", data={
         "email": "a@test.vn", "password": PASSWORD, "csrf_token": token})
     assert response.headers["Location"].endswith("/portal/")
+
+
+def test_form_errors_are_in_the_users_language(client, db, world):
+    login(client, "a@test.vn", PASSWORD)
+    token = csrf_token(client, "/portal/")
+    missing = client.post("/portal/", data={"csrf_token": token, "category": "fruit"},
+                          headers={"Accept-Language": "vi"})
+    assert missing.status_code == 400
+    assert "Trường này là bắt buộc." in missing.get_data(as_text=True)
+    english = client.post("/portal/", data={"csrf_token": token, "category": "fruit"},
+                          headers={"Accept-Language": "en"})
+    assert "This field is required." in english.get_data(as_text=True)

@@ -95,3 +95,23 @@ def test_dynamic_enum_terms_are_in_the_template(template_ids):
     from agritrace.models import OrgKind, OrgStatus, Role
     terms = {e.value for enum in (OrgStatus, OrgKind, Role) for e in enum}
     assert terms <= template_ids
+
+
+def test_template_matches_the_source(template_ids):
+    """A string marked in the code but missing from messages.pot fails here, so it
+    cannot reach a page untranslated; re-run the extract and update commands in
+    agritrace/babel.cfg, then translate."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    root = TRANSLATIONS.parents[1]
+    with (root / "agritrace" / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
+                "_l": None}
+    found = {msg if isinstance(msg, str) else msg[0]
+             for _file, _line, msg, _comments, _context in extract_from_dir(
+                 str(root), method_map, options_map, keywords=keywords)}
+    assert found, "nothing extracted: check babel.cfg"
+    assert not found - template_ids, "marked but not in messages.pot"
+    assert not template_ids - found, "in messages.pot but no longer in the code"
