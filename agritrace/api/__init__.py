@@ -59,7 +59,7 @@ class IdConverter(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    from . import organizations, products, tokens, users
+    from . import organizations, products, tokens, units, users
 
     api.init_app(app, spec_kwargs={
         "info": {"description": "Traceability and growing-area codes: organisations, products, "
@@ -70,12 +70,19 @@ def init_app(app: Flask) -> None:
                                                        "maximum": MAX_INT32})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
-    for module in (organizations, products, users, tokens):
+    for module in (organizations, products, users, tokens, units):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.PREFIX)
+        if getattr(module, "PUBLIC", False):
+            PUBLIC_BLUEPRINTS.add(module.blp.name)
     app.before_request(_authenticate)
 
 
+PUBLIC_BLUEPRINTS: set[str] = set()
+
+
 def _authenticate() -> None:
-    """Every API endpoint so far needs an account: say 401 before judging the input."""
-    if request.blueprint and request.blueprint.startswith("api_"):
+    """API endpoints need an account unless their module says PUBLIC: answer 401
+    before judging the input."""
+    name = request.blueprint or ""
+    if name.startswith("api_") and name not in PUBLIC_BLUEPRINTS:
         permissions.require_login(current_actor())

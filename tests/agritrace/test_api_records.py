@@ -100,3 +100,13 @@ def test_pagination_headers(client, world):
     assert too_big.status_code == 422
     typo = client.get("/api/v1/organizations?provice_code=80", headers=headers)
     assert typo.status_code == 422 and "provice_code" in typo.get_json()["errors"]
+
+
+def test_administrative_units_are_public_reference_data(client):
+    provinces = client.get("/api/v1/provinces").get_json()
+    assert len(provinces) == 34
+    assert {"code": 80, "name": "Tây Ninh"} in provinces
+    wards = client.get("/api/v1/provinces/80/wards").get_json()
+    assert {"code": 27991, "name": "Xã Bến Lức"} in wards
+    assert all(w["code"] != 1 for w in wards)  # Phúc Xá is in Hà Nội
+    assert client.get("/api/v1/provinces/2/wards").status_code == 404
