@@ -6,12 +6,12 @@ from flask import Flask
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application; nothing runs at import time."""
-    from . import api, cli, db
+    from flask_babel import get_locale
+
+    from . import api, cli, db, ogc, units
     from . import config as settings
     from .extensions import babel, csrf, login_manager, migrate, select_locale
     from .web import admin, errors, gis, portal, public
-    from . import ogc, units
-    from flask_babel import get_locale
 
     app = Flask(__name__, static_folder=str(settings.project_root() / "static"),
                 static_url_path="/static")

@@ -86,6 +86,10 @@ def _init() -> None:
             os.chown(path, pg.pw_uid, pg.pw_gid)
         # postgres must be able to reach .data/ to open its own directory.
         DATA.chmod(0o711)
+        if subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(DATA)]
+                          ).returncode != 0:
+            sys.exit(f"The postgres user cannot reach {DATA}: put the project where every "
+                     "user may pass through its parent folders, or set DATABASE_URL.")
     try:
         _pg("initdb", "-D", str(PGDATA), "-U", USER, f"--pwfile={pwfile}", "-E", "UTF8",
             "--locale=C.UTF-8", "--auth-local=scram-sha-256", "--auth-host=scram-sha-256")
@@ -170,7 +174,7 @@ def stop() -> None:
 def main(argv: list[str]) -> None:
     command = argv[1] if len(argv) > 1 else "up"
     if command == "up":
-        url = up()
+        up()
         where = "DATABASE_URL" if os.environ.get("DATABASE_URL") else f"127.0.0.1:{PORT}"
         print(f"PostGIS ready ({where}).")
     elif command == "stop":

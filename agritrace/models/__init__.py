@@ -17,6 +17,7 @@ __all__ = [
     "BizStep", "CertScheme", "Certification", "CodeKind", "CodeSequence", "CodeTemplate",
     "Disposition", "EventType", "Facility", "FacilityKind", "FacilityStatus", "GrowingArea",
     "GrowingAreaVersion", "OrgKind", "OrgStatus", "Organization", "Product", "Report",
-    "ReportStatus", "Role", "RunStatus", "Scan", "Stamp", "StampRun", "TokenScope", "User",
+    "ReportStatus", "Role", "RunStatus", "Scan", "Stamp", "StampRun", "TokenScope", "TraceEvent",
+    "User",
     "Verdict", "batch_areas",
 ]

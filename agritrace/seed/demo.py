@@ -107,38 +107,41 @@ COOPERATIVES = [
 ]
 
 
-def plot(lat: float, lon: float, width_m: float, height_m: float, rotation_deg: float) -> Polygon:
-    """A field rectangle around (lat, lon), rotated, in WGS84 — with a slightly uneven
-    edge so that plots do not all look machine-made."""
+def _offset(lat: float, lon: float, east_m: float, north_m: float) -> tuple[float, float]:
+    """(lon, lat) of a point some metres east and north of (lat, lon); plenty exact
+    over a few hundred metres."""
     m_per_deg_lat = 110_574.0
     m_per_deg_lon = 111_320.0 * math.cos(math.radians(lat))
-    theta = math.radians(rotation_deg)
+    return lon + east_m / m_per_deg_lon, lat + north_m / m_per_deg_lat
+
+
+def _rotate(x: float, y: float, degrees: float) -> tuple[float, float]:
+    t = math.radians(degrees)
+    return x * math.cos(t) - y * math.sin(t), x * math.sin(t) + y * math.cos(t)
+
+
+def plot(lat: float, lon: float, width_m: float, height_m: float, rotation_deg: float) -> Polygon:
+    """A field around (lat, lon), rotated, in WGS84: a rectangle with one slightly
+    bulging edge so that the plots do not all look machine-made."""
     corners = [(-width_m / 2, -height_m / 2), (width_m / 2, -height_m / 2),
                (width_m / 2 + width_m * 0.04, 0), (width_m / 2, height_m / 2),
                (-width_m / 2, height_m / 2)]
-    ring = []
-    for x, y in corners:
-        xr = x * math.cos(theta) - y * math.sin(theta)
-        yr = x * math.sin(theta) + y * math.cos(theta)
-        ring.append((round(lon + xr / m_per_deg_lon, 7), round(lat + yr / m_per_deg_lat, 7)))
-    return Polygon(ring).normalize()
+    ring = [_offset(lat, lon, *_rotate(x, y, rotation_deg)) for x, y in corners]
+    return Polygon([(round(x, 7), round(y, 7)) for x, y in ring]).normalize()
 
 
 def block_plots(block) -> list[tuple[str, Polygon, int]]:
+    """The plots of a field block, laid out in rows and columns with gaps between."""
     name, _crop, lat, lon, rows, cols, w, h, gap, rot, households = block
-    m_per_deg_lat = 110_574.0
-    m_per_deg_lon = 111_320.0 * math.cos(math.radians(lat))
-    theta = math.radians(rot)
     plots = []
     for r in range(rows):
         for c in range(cols):
-            # Grid offsets in the block's own rotated frame; 10 % margin for the bulge.
-            dx = (c - (cols - 1) / 2) * (w * 1.1 + gap)
-            dy = (r - (rows - 1) / 2) * (h + gap)
-            ox = dx * math.cos(theta) - dy * math.sin(theta)
-            oy = dx * math.sin(theta) + dy * math.cos(theta)
-            poly = plot(lat + oy / m_per_deg_lat, lon + ox / m_per_deg_lon, w, h, rot)
-            plots.append((f"{name} – lô {r * cols + c + 1}", poly, households))
+            # Offsets in the block's own rotated frame; 10 % margin for the bulge.
+            east, north = _rotate((c - (cols - 1) / 2) * (w * 1.1 + gap),
+                                  (r - (rows - 1) / 2) * (h + gap), rot)
+            centre_lon, centre_lat = _offset(lat, lon, east, north)
+            plots.append((f"{name} – lô {r * cols + c + 1}",
+                          plot(centre_lat, centre_lon, w, h, rot), households))
     return plots
 
 

@@ -1,7 +1,7 @@
 """Organisations and products through the API: validation, conflicts, review."""
 from sqlalchemy import select
 
-from agritrace.models import AuditEntry, Organization, OrgStatus
+from agritrace.models import AuditEntry, Organization
 
 NEW_ORG = {"kind": "cooperative", "name": "HTX Mới", "tax_code": "1100000001",
            "province_code": 80, "ward_code": 27991, "address": "Xã Bến Lức"}
