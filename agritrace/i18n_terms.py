@@ -23,4 +23,7 @@ TERMS = (
     lazy_gettext("admin"),
     lazy_gettext("official"),
     lazy_gettext("producer"),
+    # TokenScope
+    lazy_gettext("read"),
+    lazy_gettext("write"),
 )

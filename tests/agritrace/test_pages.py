@@ -117,3 +117,32 @@ def test_form_errors_are_in_the_users_language(client, db, world):
     english = client.post("/portal/", data={"csrf_token": token, "category": "fruit"},
                           headers={"Accept-Language": "en"})
     assert "This field is required." in english.get_data(as_text=True)
+
+
+def test_account_page_creates_shows_once_and_revokes_a_token(client, db, world):
+    login(client, "a@test.vn", PASSWORD)
+    token = csrf_token(client, "/account/")
+    page = client.post("/account/", data={"csrf_token": token, "name": "ERP", "scope": "read"},
+                       headers={"Accept-Language": "en"}).get_data(as_text=True)
+    import re
+    secret = re.search(r'<code id="new-token">([^<]+)</code>', page).group(1)
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/users/me", headers=headers).get_json()["email"] == "a@test.vn"
+    again = client.get("/account/").get_data(as_text=True)
+    assert secret not in again and secret[:12] in again
+    from agritrace.models import ApiToken
+    row = db.scalar(select(ApiToken).where(ApiToken.name == "ERP"))
+    assert row.token_hash != secret and secret not in row.token_hash
+    client.post(f"/account/tokens/{row.id}/revoke", data={"csrf_token": token})
+    assert client.get("/api/v1/users/me", headers=headers).status_code == 401
+
+
+def test_health_says_503_when_the_database_is_down():
+    from agritrace import create_app
+    app = create_app({"DATABASE_URL": "postgresql+psycopg://x:y@127.0.0.1:1/none",
+                      "SECRET_KEY": "t"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "database": "unreachable"}
+    page = app.test_client().get("/login")
+    assert page.status_code == 200  # pages that need no database still work

@@ -1,0 +1,41 @@
+"""Your account: profile and API tokens."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import EXCLUDE, ValidationError
+
+from ..auth import current_actor
+from ..errors import DomainError
+from ..models import Role
+from ..schemas.accounts import TokenIn
+from ..schemas.messages import localize
+from ..services import accounts
+from .access import role_required
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+@bp.route("/", methods=["GET", "POST"])
+@role_required(*Role)
+def index():
+    actor = current_actor()
+    errors, secret = {}, None
+    if request.method == "POST":
+        try:
+            data = TokenIn(unknown=EXCLUDE).load(request.form.to_dict())
+            token, secret = accounts.create_token(actor, **data)
+        except ValidationError as exc:
+            errors = localize(exc.messages)
+        except DomainError as exc:
+            errors = exc.errors or {"_": [exc.detail]}
+    return render_template("account/index.html", user=actor, errors=errors, secret=secret,
+                           tokens=accounts.list_tokens(actor)), 400 if errors else 200
+
+
+@bp.post("/tokens/<id:token_id>/revoke")
+@role_required(*Role)
+def revoke(token_id: int):
+    token = accounts.revoke_token(current_actor(), token_id)
+    flash(_("Token %(name)s revoked.", name=token.name), "success")
+    return redirect(url_for("account.index"))
