@@ -1,11 +1,12 @@
 """The project-local PostGIS cluster under `.data/` used by `make run` and `make test`.
 
 It never touches the system cluster: its own data directory, its own port
-(5544 unless AGRITRACE_PGPORT says otherwise), loopback only, a generated
+(5544, or a free one if another server holds it, unless
+AGRITRACE_PGPORT says otherwise), loopback only, a generated
 password. When DATABASE_URL is set, no local cluster is started and that
 database is prepared instead.
 
-Usage: python -m agritrace.localdb up|stop|url|banner
+Usage: python -m agritrace.localdb up|stop|url
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import os
 import pwd
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -24,7 +26,8 @@ DATA = Path(os.environ.get("AGRITRACE_DATA_DIR", ROOT / ".data"))
 PGDATA = DATA / "pg"
 PASSWORD_FILE = DATA / "pg-password"
 LOG_FILE = DATA / "pg.log"
-PORT = int(os.environ.get("AGRITRACE_PGPORT", "5544"))
+PORT_FILE = DATA / "pg-port"
+DEFAULT_PORT = 5544
 USER = "agritrace"
 DATABASE = "agritrace"
 
@@ -55,11 +58,32 @@ def password() -> str:
     return PASSWORD_FILE.read_text().strip()
 
 
+def port() -> int:
+    """The cluster's port: AGRITRACE_PGPORT, else the one chosen at initialisation."""
+    if os.environ.get("AGRITRACE_PGPORT"):
+        return int(os.environ["AGRITRACE_PGPORT"])
+    return int(PORT_FILE.read_text()) if PORT_FILE.exists() else DEFAULT_PORT
+
+
+def _port_free(number: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", number)) != 0
+
+
+def _choose_port() -> int:
+    """5544 unless another server (another checkout's cluster, say) holds it."""
+    if os.environ.get("AGRITRACE_PGPORT") or _port_free(DEFAULT_PORT):
+        return port()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def local_url(database: str = DATABASE) -> str | None:
     """The URL of the local cluster, or None when it was never initialised."""
     if not PASSWORD_FILE.exists():
         return None
-    return f"postgresql+psycopg://{USER}:{password()}@127.0.0.1:{PORT}/{database}"
+    return f"postgresql+psycopg://{USER}:{password()}@127.0.0.1:{port()}/{database}"
 
 
 def server_url(database: str = DATABASE) -> str:
@@ -95,8 +119,10 @@ def _init() -> None:
             "--locale=C.UTF-8", "--auth-local=scram-sha-256", "--auth-host=scram-sha-256")
     finally:
         pwfile.unlink()
+    chosen = _choose_port()
+    PORT_FILE.write_text(f"{chosen}\n")
     with open(PGDATA / "postgresql.auto.conf", "a") as conf:
-        conf.write(f"port = {PORT}\nlisten_addresses = '127.0.0.1'\n"
+        conf.write(f"port = {chosen}\nlisten_addresses = '127.0.0.1'\n"
                    "unix_socket_directories = ''\n"
                    "max_connections = 200\nshared_buffers = '256MB'\n")
 
@@ -112,8 +138,11 @@ def _start() -> None:
         LOG_FILE.touch()
         pg = pwd.getpwnam("postgres")
         os.chown(LOG_FILE, pg.pw_uid, pg.pw_gid)
+    if not _port_free(port()):
+        sys.exit(f"Port {port()} is taken by another server, so the local PostGIS cannot "
+                 f"start: stop that server, or set AGRITRACE_PGPORT to a free port.")
     result = _pg("pg_ctl", "start", "-w", "-t", "60", "-D", str(PGDATA), "-l", str(LOG_FILE),
-                 check=False)
+                 "-o", f"-p {port()}", check=False)
     if result.returncode != 0:
         tail = LOG_FILE.read_text()[-2000:] if LOG_FILE.exists() else ""
         sys.exit(f"PostgreSQL did not start:\n{result.stdout}{result.stderr}\n{tail}")
@@ -175,7 +204,7 @@ def main(argv: list[str]) -> None:
     command = argv[1] if len(argv) > 1 else "up"
     if command == "up":
         up()
-        where = "DATABASE_URL" if os.environ.get("DATABASE_URL") else f"127.0.0.1:{PORT}"
+        where = "DATABASE_URL" if os.environ.get("DATABASE_URL") else f"127.0.0.1:{port()}"
         print(f"PostGIS ready ({where}).")
     elif command == "stop":
         stop()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request,
-                   url_for)
+                   session, url_for)
 from flask_babel import gettext as _
 from flask_login import LoginManager, login_user, logout_user
 from marshmallow import ValidationError
@@ -39,6 +39,7 @@ def login():
         else:
             user = accounts.authenticate(form["email"], form["password"])
             if user is not None:
+                session.permanent = True  # so that SESSION_HOURS limits the login
                 login_user(user)
                 flash(_("Welcome, %(name)s.", name=user.full_name), "success")
                 return redirect(safe_next(request.args.get("next")) or _home_for(user))

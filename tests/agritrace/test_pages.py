@@ -146,3 +146,7 @@ def test_health_says_503_when_the_database_is_down():
     assert response.get_json() == {"status": "error", "database": "unreachable"}
     page = app.test_client().get("/login")
     assert page.status_code == 200  # pages that need no database still work
+    api = app.test_client().get("/api/v1/users/me",
+                                headers={"Authorization": "Bearer agt_x"})
+    assert api.status_code == 503
+    assert api.content_type == "application/problem+json"
