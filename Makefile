@@ -33,7 +33,7 @@ run: setup
 	@$(FLASK) seed banner --url http://$(HOST):$(PORT)
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: system-packages test-packages $(VENV)/.installed assets translations db
+test: setup test-packages
 	$(VENV)/bin/pytest
 
 setup: system-packages $(VENV)/.installed assets translations db migrate seed

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 class DomainError(Exception):
     status = 400
-    title = "Bad request"
 
     def __init__(self, detail: str, errors: dict | None = None):
         super().__init__(detail)
@@ -14,24 +13,19 @@ class DomainError(Exception):
 
 class Invalid(DomainError):
     status = 422
-    title = "Invalid input"
 
 
 class NotFound(DomainError):
     status = 404
-    title = "Not found"
 
 
 class Forbidden(DomainError):
     status = 403
-    title = "Forbidden"
 
 
 class Unauthorized(DomainError):
     status = 401
-    title = "Authentication required"
 
 
 class Conflict(DomainError):
     status = 409
-    title = "Conflict"

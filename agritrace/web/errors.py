@@ -5,6 +5,7 @@ import logging
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -15,10 +16,10 @@ from ..schemas.messages import localize
 log = logging.getLogger(__name__)
 
 TITLES = {
-    400: "Bad request", 401: "Authentication required", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 409: "Conflict", 413: "Upload too large",
-    415: "Unsupported media type", 422: "Invalid input", 429: "Too many requests",
-    500: "Server error", 503: "Service unavailable",
+    400: _l("Bad request"), 401: _l("Authentication required"), 403: _l("Forbidden"),
+    404: _l("Not found"), 405: _l("Method not allowed"), 409: _l("Conflict"),
+    413: _l("Upload too large"), 415: _l("Unsupported media type"), 422: _l("Invalid input"),
+    429: _l("Too many requests"), 500: _l("Server error"), 503: _l("Service unavailable"),
 }
 
 
@@ -50,11 +51,10 @@ def _describe(errors: dict) -> str:
     return "; ".join(parts)
 
 
-def problem(status: int, detail: str, errors: dict | None = None, title: str | None = None,
-            headers: dict | None = None):
+def problem(status: int, detail: str, errors: dict | None = None, headers: dict | None = None):
     headers = dict(headers or {})
     if _wants_problem():
-        body = {"type": "about:blank", "title": title or TITLES.get(status, "Error"),
+        body = {"type": "about:blank", "title": str(TITLES.get(status, status)),
                 "status": status, "detail": detail}
         if errors:
             body["errors"] = errors
@@ -67,7 +67,7 @@ def problem(status: int, detail: str, errors: dict | None = None, title: str | N
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
-        return problem(exc.status, exc.detail, exc.errors, exc.title)
+        return problem(exc.status, exc.detail, exc.errors)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
@@ -85,7 +85,7 @@ def init_app(app: Flask) -> None:
         elif exc.code == 405:
             detail = _("This address does not accept %(method)s.", method=request.method)
         else:
-            detail = exc.description or TITLES.get(exc.code, "Error")
+            detail = str(TITLES.get(exc.code, exc.description or exc.code))
         # Keep the exception's own headers (Allow on 405, Retry-After on 429…).
         headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
         return problem(exc.code or 500, detail, errors, headers=headers)

@@ -9,10 +9,12 @@ def test_healthz_reports_database_postgis_and_migration(client):
 
 
 def test_unknown_api_path_is_problem_json(client):
-    response = client.get("/api/v1/nothing-here")
+    response = client.get("/api/v1/nothing-here", headers={"Accept-Language": "en"})
     assert response.status_code == 404
     assert response.content_type == "application/problem+json"
     assert response.get_json()["title"] == "Not found"
+    vietnamese = client.get("/api/v1/nothing-here").get_json()
+    assert vietnamese["title"] == "Không tìm thấy"
 
 
 def test_unknown_page_is_html(client):
