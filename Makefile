@@ -27,7 +27,7 @@ define ensure_packages
 	fi
 endef
 
-.PHONY: run test stop setup system-packages test-packages db migrate seed assets translations clean-db
+.PHONY: run test stop setup system-packages test-packages db migrate seed assets translations i18n-update
 
 run: setup
 	@$(FLASK) seed banner --url http://$(HOST):$(PORT)
@@ -65,6 +65,14 @@ static/vendor/.installed: static/package.json static/package-lock.json
 translations: $(patsubst %.po,%.mo,$(wildcard agritrace/translations/*/LC_MESSAGES/messages.po))
 agritrace/translations/%/LC_MESSAGES/messages.mo: agritrace/translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -f -i $< -o $@
+
+# After marking new strings: refresh messages.pot and the catalogues, then translate
+# the empty entries of the Vietnamese catalogue.
+i18n-update: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F agritrace/babel.cfg -k _l -k lazy_gettext \
+	  --project AgriTrace --version 0.1.0 -o agritrace/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i agritrace/translations/messages.pot \
+	  -d agritrace/translations --no-fuzzy-matching
 
 db: $(VENV)/.installed
 	$(PY) -m agritrace.localdb up

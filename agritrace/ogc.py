@@ -1,15 +1,13 @@
-"""OGC API – Features (open data). The landing and conformance documents; the
-collections arrive with the WebGIS work."""
+"""OGC API – Features (open data): the landing document and the conformance
+declaration. It declares no conformance class until the collections are served,
+so that clients are not promised what is not there yet."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, url_for
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
-CONFORMANCE = [
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-]
+CONFORMANCE: list[str] = []
 
 
 @bp.get("")

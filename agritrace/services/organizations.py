@@ -6,10 +6,15 @@ from sqlalchemy import func, select
 
 from .. import permissions, units
 from ..db import session, transaction
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import OrgKind, Organization, OrgStatus, Role, User
 from . import audit
 from .accounts import now
+
+# What a producer may change on its own organisation; identity (name, kind, tax
+# code, province) goes through an official.
+PRODUCER_EDITABLE = frozenset({"address", "phone", "email", "ward_code", "gs1_company_prefix",
+                               "gln"})
 
 FIELDS = ("kind", "name", "tax_code", "gs1_company_prefix", "gln", "address", "phone", "email",
           "province_code", "ward_code", "status", "status_reason")
@@ -83,6 +88,10 @@ def update_organization(actor: User | None, org_id: int, changes: dict) -> Organ
         if org is None:
             raise NotFound(_("Not found."))
         permissions.check(actor, "organization", org, write=True)
+        if actor.role == Role.PRODUCER and set(changes) - PRODUCER_EDITABLE:
+            raise Forbidden(_("Only an official can change %(fields)s; ask your province's "
+                              "agriculture department.",
+                              fields=", ".join(sorted(set(changes) - PRODUCER_EDITABLE))))
         before = audit.snapshot(org, FIELDS)
         province = changes.get("province_code", org.province_code)
         ward = changes.get("ward_code", org.ward_code if "province_code" not in changes else None)

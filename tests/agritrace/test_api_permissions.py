@@ -112,3 +112,31 @@ def test_session_writes_to_the_api_need_the_csrf_header(client, world):
     token = csrf_token(client, "/portal/")
     allowed = client.patch(url, json={"name": "Via session"}, headers={"X-CSRFToken": token})
     assert allowed.status_code == 200
+
+
+def test_producer_edits_its_contact_details_but_not_its_identity(client, db, world):
+    headers = world.token(world.producer_a) | {"Accept-Language": "en"}
+    url = f"/api/v1/organizations/{world.org_a.id}"
+    ok = client.patch(url, headers=headers, json={"phone": "0272 3871 999"})
+    assert ok.status_code == 200 and ok.get_json()["phone"] == "0272 3871 999"
+    for change in ({"tax_code": "9999999999"}, {"province_code": 82},
+                   {"name": "Renamed", "phone": "0272 3871 000"}):
+        refused = client.patch(url, headers=headers, json=change)
+        assert refused.status_code == 403, change
+        assert "Only an official can change" in refused.get_json()["detail"]
+    db.expire_all()
+    org = db.get(type(world.org_a), world.org_a.id)
+    assert (org.tax_code, org.province_code, org.name, org.phone) == (
+        "1111111111", 80, "HTX A", "0272 3871 999")
+    other = client.patch(f"/api/v1/organizations/{world.org_b.id}", headers=headers,
+                         json={"phone": "0272 3871 111"})
+    assert other.status_code == 404
+
+
+def test_official_moves_nothing_out_of_its_province(client, db, world):
+    headers = world.token(world.official_p)
+    response = client.patch(f"/api/v1/organizations/{world.org_a.id}", headers=headers,
+                            json={"province_code": 82})
+    assert response.status_code == 422
+    db.expire_all()
+    assert db.get(type(world.org_a), world.org_a.id).province_code == 80

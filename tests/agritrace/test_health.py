@@ -22,3 +22,11 @@ def test_unknown_page_is_html(client):
     assert response.status_code == 404
     assert response.content_type.startswith("text/html")
     assert "There is nothing at this address." in response.get_data(as_text=True)
+
+
+def test_ogc_landing_links_resolve(client):
+    landing = client.get("/ogc").get_json()
+    for link in landing["links"]:
+        path = link["href"].split("://", 1)[1].split("/", 1)[1]
+        assert client.get("/" + path).status_code == 200, link
+    assert client.get("/ogc/conformance").get_json() == {"conformsTo": []}

@@ -99,8 +99,7 @@ def test_dynamic_enum_terms_are_in_the_template(template_ids):
 
 def test_template_matches_the_source(template_ids):
     """A string marked in the code but missing from messages.pot fails here, so it
-    cannot reach a page untranslated; re-run the extract and update commands in
-    agritrace/babel.cfg, then translate."""
+    cannot reach a page untranslated; run `make i18n-update`, then translate."""
     from babel.messages.extract import extract_from_dir
     from babel.messages.frontend import parse_mapping_cfg
 
@@ -113,5 +112,6 @@ def test_template_matches_the_source(template_ids):
              for _file, _line, msg, _comments, _context in extract_from_dir(
                  str(root), method_map, options_map, keywords=keywords)}
     assert found, "nothing extracted: check babel.cfg"
-    assert not found - template_ids, "marked but not in messages.pot"
-    assert not template_ids - found, "in messages.pot but no longer in the code"
+    missing, stale = sorted(found - template_ids), sorted(template_ids - found)
+    assert not missing, f"marked but not in messages.pot (run `make i18n-update`): {missing}"
+    assert not stale, f"in messages.pot but no longer in the code: {stale}"
