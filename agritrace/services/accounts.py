@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timezone
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -15,16 +15,17 @@ from ..db import session, transaction
 from ..errors import Conflict, Invalid, NotFound
 from ..models import ApiToken, Organization, Role, TokenScope, User
 from . import audit
+from .clock import now
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "agt_"
 MIN_PASSWORD = 10
-# Verified against when the e-mail is unknown, so that both paths cost the same.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
-def now() -> datetime:
-    return datetime.now(timezone.utc)
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so that both paths cost the same."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def check_password_rules(password: str) -> None:
@@ -69,7 +70,7 @@ def authenticate(email: str, password: str) -> User | None:
     s = session()
     user = s.scalar(select(User).where(User.email == email.strip().lower()))
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerifyMismatchError, InvalidHashError):
         return None
     if user is None or not user.active:

@@ -9,7 +9,7 @@ from ..db import session, transaction
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import OrgKind, Organization, OrgStatus, Role, User
 from . import audit
-from .accounts import now
+from .clock import now
 
 # What a producer may change on its own organisation; identity (name, kind, tax
 # code, province) goes through an official.
