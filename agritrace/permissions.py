@@ -17,10 +17,6 @@ from .models import Organization, Role, TokenScope, User
 Actor = User | None
 
 
-def is_admin(actor: Actor) -> bool:
-    return actor is not None and actor.role == Role.ADMIN
-
-
 def require_login(actor: Actor) -> User:
     if actor is None:
         raise Unauthorized(_("Please log in first."))
