@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, false, true
+from sqlalchemy.orm import Session
 
 from .errors import Forbidden, NotFound, Unauthorized
 from .models import Organization, Role, TokenScope, User
@@ -83,6 +84,21 @@ RULES: dict[str, Callable[[User, Any, bool], bool]] = {
     "product": _product_rule,
     "token": _token_rule,
 }
+
+
+def fetch(session: Session, actor: Actor, model: type, obj_id: int, subject: str, *,
+          write: bool = False, lock: bool = False) -> Any:
+    """Load the row `obj_id` of `model` that `actor` may read (or, with write=True,
+    change): 401 before anything else, then 404 for a row that is missing or not
+    the actor's to see, 403 for one it may read but not change. lock=True locks the
+    row for the rest of the transaction."""
+    require_write(actor) if write else require_login(actor)
+    # FOR UPDATE OF the row's own table: eagerly joined relations stay unlocked.
+    obj = session.get(model, obj_id, with_for_update={"of": model} if lock else None)
+    if obj is None:
+        raise NotFound(_("Not found."))
+    check(actor, subject, obj, write=write)
+    return obj
 
 
 def check(actor: Actor, subject: str, obj: Any, *, write: bool = False) -> User:

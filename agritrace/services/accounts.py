@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from .. import permissions, units
 from ..db import session, transaction
-from ..errors import Conflict, Invalid, NotFound
+from ..errors import Conflict, Invalid
 from ..models import ApiToken, Organization, Role, TokenScope, User
 from . import audit
 from .clock import now
@@ -113,12 +113,8 @@ def list_tokens(actor: User | None) -> list[ApiToken]:
 
 
 def revoke_token(actor: User | None, token_id: int) -> ApiToken:
-    permissions.require_write(actor)
     with transaction() as s:
-        token = s.get(ApiToken, token_id)
-        if token is None:
-            raise NotFound(_("Not found."))
-        permissions.check(actor, "token", token, write=True)
+        token = permissions.fetch(s, actor, ApiToken, token_id, "token", write=True, lock=True)
         if token.revoked_at is None:
             token.revoked_at = now()
             audit.record(s, actor, "api_token", token.id, "revoke")

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from .. import permissions, units
 from ..db import session, transaction
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Invalid
 from ..models import OrgKind, Organization, OrgStatus, Role, User
 from . import audit
 from .clock import now
@@ -28,6 +28,13 @@ def _check_place(province_code: int, ward_code: int | None) -> None:
         raise Invalid(_("Ward %(ward)s is not in province %(prov)s.", ward=ward_code,
                         prov=units.province_name(province_code)),
                       {"ward_code": [_("Not a ward of this province.")]})
+
+
+def _tax_code_free(s, tax_code: str, org_id: int | None = None) -> None:
+    other = s.scalar(select(Organization.id).where(Organization.tax_code == tax_code))
+    if other is not None and other != org_id:
+        raise Conflict(_("An organisation with tax code %(tax)s is already registered.",
+                         tax=tax_code), {"tax_code": [_("Already registered.")]})
 
 
 def list_organizations(actor: User | None, *, status: OrgStatus | None = None,
@@ -53,12 +60,7 @@ def list_organizations(actor: User | None, *, status: OrgStatus | None = None,
 
 
 def get_organization(actor: User | None, org_id: int) -> Organization:
-    permissions.require_login(actor)
-    org = session().get(Organization, org_id)
-    if org is None:
-        raise NotFound(_("Not found."))
-    permissions.check(actor, "organization", org)
-    return org
+    return permissions.fetch(session(), actor, Organization, org_id, "organization")
 
 
 def register_organization(actor: User | None, data: dict) -> Organization:
@@ -70,9 +72,7 @@ def register_organization(actor: User | None, data: dict) -> Organization:
         raise Invalid(_("You can only register organisations in your own province."),
                       {"province_code": [_("Outside your province.")]})
     with transaction() as s:
-        if s.scalar(select(Organization.id).where(Organization.tax_code == data["tax_code"])):
-            raise Conflict(_("An organisation with tax code %(tax)s is already registered.",
-                             tax=data["tax_code"]), {"tax_code": [_("Already registered.")]})
+        _tax_code_free(s, data["tax_code"])
         org = Organization(status=OrgStatus.PENDING, **data)
         s.add(org)
         s.flush()
@@ -82,12 +82,9 @@ def register_organization(actor: User | None, data: dict) -> Organization:
 
 
 def update_organization(actor: User | None, org_id: int, changes: dict) -> Organization:
-    permissions.require_write(actor)
     with transaction() as s:
-        org = s.get(Organization, org_id, with_for_update=True)
-        if org is None:
-            raise NotFound(_("Not found."))
-        permissions.check(actor, "organization", org, write=True)
+        org = permissions.fetch(s, actor, Organization, org_id, "organization", write=True,
+                                lock=True)
         if actor.role == Role.PRODUCER and set(changes) - PRODUCER_EDITABLE:
             raise Forbidden(_("Only an official can change %(fields)s; ask your province's "
                               "agriculture department.",
@@ -98,10 +95,8 @@ def update_organization(actor: User | None, org_id: int, changes: dict) -> Organ
         _check_place(province, ward)
         if actor.role == Role.OFFICIAL and province != actor.province_code:
             raise Invalid(_("You can only keep organisations in your own province."))
-        if "tax_code" in changes and changes["tax_code"] != org.tax_code and s.scalar(
-                select(Organization.id).where(Organization.tax_code == changes["tax_code"])):
-            raise Conflict(_("An organisation with tax code %(tax)s is already registered.",
-                             tax=changes["tax_code"]), {"tax_code": [_("Already registered.")]})
+        if "tax_code" in changes:
+            _tax_code_free(s, changes["tax_code"], org.id)
         for key, value in changes.items():
             setattr(org, key, value)
         org.ward_code = ward
@@ -114,12 +109,9 @@ def update_organization(actor: User | None, org_id: int, changes: dict) -> Organ
 def review_organization(actor: User | None, org_id: int, *, approve: bool,
                         reason: str | None = None) -> Organization:
     """An official of the province (or an admin) approves or rejects a registration."""
-    permissions.require_write(actor)
     with transaction() as s:
-        org = s.get(Organization, org_id, with_for_update=True)
-        if org is None:
-            raise NotFound(_("Not found."))
-        permissions.check(actor, "organization.review", org, write=True)
+        org = permissions.fetch(s, actor, Organization, org_id, "organization.review",
+                                write=True, lock=True)
         if org.status != OrgStatus.PENDING:
             raise Conflict(_("Only a pending registration can be reviewed; this one is %(s)s.",
                              s=_(org.status.value)))

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from .. import permissions
 from ..db import session, transaction
 from ..errors import Conflict, Invalid, NotFound
-from ..models import Certification, Organization, Product, Role, User
+from ..models import Batch, Certification, Organization, Product, Role, User
 from . import audit
 
 FIELDS = ("organization_id", "name", "name_en", "category", "gtin", "ocop_stars")
@@ -34,12 +34,7 @@ def list_products(actor: User | None, *, organization_id: int | None = None,
 
 
 def get_product(actor: User | None, product_id: int) -> Product:
-    permissions.require_login(actor)
-    product = session().get(Product, product_id)
-    if product is None:
-        raise NotFound(_("Not found."))
-    permissions.check(actor, "product", product)
-    return product
+    return permissions.fetch(session(), actor, Product, product_id, "product")
 
 
 def _gtin_taken(s, gtin: str | None, product_id: int | None = None) -> None:
@@ -90,12 +85,9 @@ def create_product(actor: User | None, data: dict) -> Product:
 
 
 def update_product(actor: User | None, product_id: int, changes: dict) -> Product:
-    permissions.require_write(actor)
     with transaction() as s:
-        product = s.get(Product, product_id, with_for_update=True)
-        if product is None:
-            raise NotFound(_("Not found."))
-        user = permissions.check(actor, "product", product, write=True)
+        product = permissions.fetch(s, actor, Product, product_id, "product", write=True,
+                                    lock=True)
         before = audit.snapshot(product, FIELDS)
         if "gtin" in changes:
             _gtin_taken(s, changes["gtin"], product.id)
@@ -107,21 +99,17 @@ def update_product(actor: User | None, product_id: int, changes: dict) -> Produc
         if certifications is not None:
             product.certifications = [Certification(**c) for c in certifications]
         s.flush()
-        audit.record(s, user, "product", product.id, "update", before,
+        audit.record(s, actor, "product", product.id, "update", before,
                      audit.snapshot(product, FIELDS))
     return product
 
 
 def delete_product(actor: User | None, product_id: int) -> None:
-    from ..models import Batch
-    permissions.require_write(actor)
     with transaction() as s:
-        product = s.get(Product, product_id, with_for_update=True)
-        if product is None:
-            raise NotFound(_("Not found."))
-        user = permissions.check(actor, "product", product, write=True)
+        product = permissions.fetch(s, actor, Product, product_id, "product", write=True,
+                                    lock=True)
         if s.scalar(select(Batch.id).where(Batch.product_id == product.id).limit(1)):
             raise Conflict(_("This product has batches and cannot be deleted."))
-        audit.record(s, user, "product", product.id, "delete",
+        audit.record(s, actor, "product", product.id, "delete",
                      before=audit.snapshot(product, FIELDS))
         s.delete(product)
