@@ -1,4 +1,4 @@
-"""Flask CLI: `flask users create`, `flask seed demo`."""
+"""Flask CLI: `flask users create`, `flask seed demo`, `flask boundaries load`."""
 from __future__ import annotations
 
 import click
@@ -10,6 +10,7 @@ from .models import Role
 
 users_cli = AppGroup("users", help="Accounts.")
 seed_cli = AppGroup("seed", help="Demo data.")
+boundaries_cli = AppGroup("boundaries", help="Province boundaries for the area checks.")
 
 
 @users_cli.command("create")
@@ -53,6 +54,24 @@ def banner(url):
     click.echo("")
 
 
+@boundaries_cli.command("load")
+@click.argument("province_code", type=int)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--crs", help="The file's coordinate system when it does not say, e.g. EPSG:3405.")
+def load_boundary(province_code, path, crs):
+    """Load a province's boundary from a polygon file (GeoJSON, Shapefile zip, …)."""
+    from pathlib import Path
+
+    from .services import boundaries
+    try:
+        km2 = boundaries.load_boundary(province_code, Path(path).read_bytes(), Path(path).name,
+                                       crs=crs)
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
+    click.echo(f"Boundary of province {province_code} loaded: {km2:,.0f} km².")
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(boundaries_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)

@@ -1,6 +1,7 @@
 """Configuration: defaults in code, then the environment, then a test mapping."""
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -25,6 +26,32 @@ def _secret_key(production: bool) -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+# Plausible sizes of one growing area per crop, in hectares; a typo in a file's
+# units (m² read as ha, a whole district drawn as one plot) falls outside them.
+# Override with AREA_LIMITS_HA='{"rice": [0.1, 3000]}' (merged over these).
+DEFAULT_AREA_LIMITS_HA = {
+    "*": (0.01, 5000.0),
+    "rice": (0.1, 5000.0), "lúa": (0.1, 5000.0),
+    "dragon fruit": (0.05, 500.0), "thanh long": (0.05, 500.0),
+    "lime": (0.05, 500.0), "chanh": (0.05, 500.0),
+    "durian": (0.05, 500.0), "sầu riêng": (0.05, 500.0),
+    "coffee": (0.05, 2000.0), "cà phê": (0.05, 2000.0),
+    "vegetables": (0.01, 200.0), "rau": (0.01, 200.0),
+}
+
+
+def _area_limits() -> dict[str, tuple[float, float]]:
+    limits = dict(DEFAULT_AREA_LIMITS_HA)
+    raw = os.environ.get("AREA_LIMITS_HA")
+    if raw:
+        try:
+            limits.update({k.strip().lower(): (float(v[0]), float(v[1]))
+                           for k, v in json.loads(raw).items()})
+        except (ValueError, TypeError, IndexError, AttributeError) as exc:
+            raise ConfigError(f"AREA_LIMITS_HA is not a JSON object of [min, max]: {exc}")
+    return limits
 
 
 def load(overrides: dict | None = None) -> dict:
@@ -64,6 +91,13 @@ def load(overrides: dict | None = None) -> dict:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        # Growing areas (vùng trồng): an overlap with an active area is tolerated up
+        # to the larger of these (digitising slivers along a shared boundary).
+        "AREA_OVERLAP_TOLERANCE_M2": float(os.environ.get("AREA_OVERLAP_TOLERANCE_M2", "100")),
+        "AREA_OVERLAP_TOLERANCE_PCT": float(os.environ.get("AREA_OVERLAP_TOLERANCE_PCT", "1")),
+        "AREA_MAX_VERTICES": int(os.environ.get("AREA_MAX_VERTICES", "10000")),
+        "AREA_MAX_FEATURES": int(os.environ.get("AREA_MAX_FEATURES", "20000")),
+        "AREA_LIMITS_HA": _area_limits(),
         "DATA_DIR": str(localdb.DATA),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(localdb.DATA / "uploads")),
     }

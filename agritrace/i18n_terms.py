@@ -26,4 +26,24 @@ TERMS = (
     # TokenScope
     lazy_gettext("read"),
     lazy_gettext("write"),
+    # AreaStatus (pending, rejected and suspended are above)
+    lazy_gettext("draft"),
+    lazy_gettext("submitted"),
+    lazy_gettext("issued"),
+    lazy_gettext("revoked"),
+    # FacilityStatus
+    lazy_gettext("active"),
+    lazy_gettext("closed"),
+    # ImportStatus
+    lazy_gettext("checked"),
+    lazy_gettext("imported"),
+    lazy_gettext("discarded"),
+    # area and facility actions, shown as "Cannot %(action)s …"
+    lazy_gettext("submit"),
+    lazy_gettext("approve"),
+    lazy_gettext("reject"),
+    lazy_gettext("suspend"),
+    lazy_gettext("reinstate"),
+    lazy_gettext("revoke"),
+    lazy_gettext("close"),
 )

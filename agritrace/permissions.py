@@ -74,6 +74,22 @@ def _product_rule(actor: User, product: Any, write: bool) -> bool:
     return product.organization_id == actor.organization_id
 
 
+def _area_rule(actor: User, area: Any, write: bool) -> bool:
+    """Growing areas and facilities: the producer drafts and submits its own; the
+    province's officials see and decide on every one in the province."""
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role == Role.OFFICIAL:
+        return area.province_code == actor.province_code
+    return area.organization_id == actor.organization_id
+
+
+def _area_review_rule(actor: User, area: Any, write: bool) -> bool:
+    if actor.role == Role.ADMIN:
+        return True
+    return actor.role == Role.OFFICIAL and area.province_code == actor.province_code
+
+
 def _token_rule(actor: User, token: Any, write: bool) -> bool:
     return token.user_id == actor.id
 
@@ -83,6 +99,8 @@ RULES: dict[str, Callable[[User, Any, bool], bool]] = {
     "organization.review": _review_rule,
     "product": _product_rule,
     "token": _token_rule,
+    "area": _area_rule,
+    "area.review": _area_review_rule,
 }
 
 

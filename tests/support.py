@@ -84,6 +84,14 @@ class World:
             return accounts.create_user(None, email=email, password=PASSWORD, full_name=email,
                                         role=role, system=True, **kw)
 
+        from agritrace.models import CodeKind, CodeTemplate
+        for province, letters in ((TAY_NINH, "TN"), (DONG_THAP, "DT")):
+            for kind, kind_letters in ((CodeKind.GROWING_AREA, "OR"),
+                                       (CodeKind.PACKING_HOUSE, "PH")):
+                db.add(CodeTemplate(province_code=province, kind=kind, prov=letters,
+                                    kind_letters=kind_letters, template="VN-{PROV}{KIND}-{NNNN}"))
+        db.flush()
+
         self.admin = user("admin@test.vn", Role.ADMIN)
         self.producer_a = user("a@test.vn", Role.PRODUCER, organization_id=self.org_a.id)
         self.producer_b = user("b@test.vn", Role.PRODUCER, organization_id=self.org_b.id)
@@ -101,3 +109,25 @@ class World:
         return {"Authorization": f"Bearer {secret}"}
 
 
+
+
+def english(headers: dict) -> dict:
+    """Request headers asking for English answers (the platform defaults to Vietnamese)."""
+    return {**headers, "Accept-Language": "en"}
+
+
+# A field in Tây Ninh, far from the demo data's areas.
+FIELD_LON, FIELD_LAT = 106.2000, 11.4000
+
+
+def plot(east_m: float = 0, north_m: float = 0, width_m: float = 100, height_m: float = 100,
+         lon: float = FIELD_LON, lat: float = FIELD_LAT):
+    """A rectangle `width_m` × `height_m` whose south-west corner is `east_m`,
+    `north_m` from (lon, lat): small plots next to each other, in WGS84."""
+    import math
+
+    from shapely.geometry import box
+    m_per_deg_lat = 110_574.0
+    m_per_deg_lon = 111_320.0 * math.cos(math.radians(lat))
+    x0, y0 = lon + east_m / m_per_deg_lon, lat + north_m / m_per_deg_lat
+    return box(x0, y0, x0 + width_m / m_per_deg_lon, y0 + height_m / m_per_deg_lat)

@@ -59,7 +59,7 @@ class IdConverter(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    from . import organizations, products, tokens, units, users
+    from . import areas, codes, facilities, organizations, products, tokens, units, users
 
     api.init_app(app, spec_kwargs={
         "info": {"description": "Traceability and growing-area codes: organisations, products, "
@@ -70,19 +70,24 @@ def init_app(app: Flask) -> None:
                                                        "maximum": MAX_INT32})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
-    for module in (organizations, products, users, tokens, units):
+    for module in (organizations, products, users, tokens, units, areas, facilities, codes):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.PREFIX)
         if getattr(module, "PUBLIC", False):
             PUBLIC_BLUEPRINTS.add(module.blp.name)
+    api.register_blueprint(areas.imports, url_prefix="/api/v1" + areas.IMPORTS_PREFIX)
+    # The point lookup answers the public too (issued areas only).
+    PUBLIC_ENDPOINTS.add("api_areas.AreasAt")
     app.before_request(_authenticate)
 
 
 PUBLIC_BLUEPRINTS: set[str] = set()
+PUBLIC_ENDPOINTS: set[str] = set()
 
 
 def _authenticate() -> None:
     """API endpoints need an account unless their module says PUBLIC: answer 401
     before judging the input."""
     name = request.blueprint or ""
-    if name.startswith("api_") and name not in PUBLIC_BLUEPRINTS:
+    if name.startswith("api_") and name not in PUBLIC_BLUEPRINTS \
+            and request.endpoint not in PUBLIC_ENDPOINTS:
         permissions.require_login(current_actor())

@@ -1,5 +1,6 @@
 """All models, so that `Base.metadata` is complete wherever it is imported."""
-from .areas import ACTIVE_AREA_STATUSES, AreaStatus, GrowingArea, GrowingAreaVersion
+from .areas import (ACTIVE_AREA_STATUSES, AreaImport, AreaStatus, GrowingArea, GrowingAreaVersion,
+                    ImportStatus, ProvinceBoundary)
 from .audit import AuditEntry
 from .base import Base
 from .batches import Batch, BatchStatus, batch_areas
@@ -13,11 +14,11 @@ from .stamps import RunStatus, Stamp, StampRun
 from .users import ApiToken, Role, TokenScope, User
 
 __all__ = [
-    "ACTIVE_AREA_STATUSES", "ApiToken", "AreaStatus", "AuditEntry", "Base", "Batch", "BatchStatus",
+    "ACTIVE_AREA_STATUSES", "ApiToken", "AreaImport", "AreaStatus", "AuditEntry", "Base", "Batch", "BatchStatus",
     "BizStep", "CertScheme", "Certification", "CodeKind", "CodeSequence", "CodeTemplate",
     "Disposition", "EventType", "Facility", "FacilityKind", "FacilityStatus", "GrowingArea",
-    "GrowingAreaVersion", "OrgKind", "OrgStatus", "Organization", "Product", "Report",
-    "ReportStatus", "Role", "RunStatus", "Scan", "Stamp", "StampRun", "TokenScope", "TraceEvent",
+    "GrowingAreaVersion", "ImportStatus", "OrgKind", "OrgStatus", "Organization", "Product", "Report",
+    "ProvinceBoundary", "ReportStatus", "Role", "RunStatus", "Scan", "Stamp", "StampRun", "TokenScope", "TraceEvent",
     "User",
     "Verdict", "batch_areas",
 ]

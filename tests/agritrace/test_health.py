@@ -1,3 +1,13 @@
+def _head_revision() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from agritrace.config import project_root
+    config = Config()
+    config.set_main_option("script_location", str(project_root() / "migrations"))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
 def test_healthz_reports_database_postgis_and_migration(client):
     response = client.get("/healthz")
     assert response.status_code == 200
@@ -5,7 +15,7 @@ def test_healthz_reports_database_postgis_and_migration(client):
     assert body["status"] == "ok"
     assert body["database"] == "ok"
     assert body["postgis"].split(".")[0] == "3"
-    assert body["migration"] == "0001"
+    assert body["migration"] == _head_revision() == "0002"
 
 
 def test_unknown_api_path_is_problem_json(client):

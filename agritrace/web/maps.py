@@ -1,0 +1,104 @@
+"""Folium maps for the pages, with every Leaflet asset served from static/vendor/.
+
+Folium's defaults load Leaflet, jQuery and Bootstrap from CDNs; government
+intranets are often offline, so the map classes here list only local files and
+the page embeds the map's HTML and script itself. The basemap (configured) is the
+only thing fetched from elsewhere, and the platform's layers do not depend on it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import folium
+from flask import current_app, url_for
+from folium.plugins import Draw
+from geoalchemy2.shape import to_shape
+from markupsafe import Markup, escape
+from shapely.geometry import mapping
+
+from ..models import AreaStatus
+
+VENDOR = "vendor/node_modules/"
+STATUS_COLOURS = {
+    AreaStatus.DRAFT: "#7f8c8d", AreaStatus.SUBMITTED: "#e67e22", AreaStatus.ISSUED: "#1e8449",
+    AreaStatus.REJECTED: "#922b21", AreaStatus.SUSPENDED: "#b7950b", AreaStatus.REVOKED: "#4a235a",
+}
+
+
+def _static(path: str) -> str:
+    return url_for("static", filename=VENDOR + path)
+
+
+class LocalMap(folium.Map):
+    default_js: list = []
+    default_css: list = []
+
+
+class LocalDraw(Draw):
+    default_js: list = []
+    default_css: list = []
+
+
+@dataclass(frozen=True)
+class RenderedMap:
+    """The pieces a page template places: assets in <head>, the map element, its script."""
+    head: Markup
+    body: Markup
+    script: Markup
+    name: str
+    draw_name: str = ""
+
+
+def area_map(highlight=None, others=(), *, draw: bool = False, height: str = "420px",
+             link=None) -> RenderedMap:
+    """A map of `highlight` (an area, drawn thick and zoomed to) and `others` (its
+    neighbours, by status colour). `link(area)` gives a popup link; `draw` adds
+    Leaflet.draw for drawing one polygon into the page's form."""
+    m = LocalMap(location=[11.3, 106.1], zoom_start=13, tiles=None, height=height,
+                 control_scale=True)
+    config = current_app.config
+    folium.TileLayer(tiles=config["BASEMAP_URL"], attr=config["BASEMAP_ATTRIBUTION"],
+                     name="basemap", max_zoom=19).add_to(m)
+    bounds = None
+    for area in others:
+        _add(m, area, weight=1, opacity=0.35, link=link)
+    if highlight is not None:
+        bounds = to_shape(highlight.geom).bounds
+        _add(m, highlight, weight=3, opacity=0.2, link=link)
+        if highlight.proposed_geom is not None:
+            folium.GeoJson(mapping(to_shape(highlight.proposed_geom)), name="proposed",
+                           style_function=lambda _f: {"color": "#2471a3", "weight": 3,
+                                                      "dashArray": "6 4", "fillOpacity": 0.1}
+                           ).add_to(m)
+    if bounds:
+        m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    control = None
+    if draw:
+        control = LocalDraw(export=False, draw_options={
+            "polyline": False, "circle": False, "rectangle": False, "marker": False,
+            "circlemarker": False, "polygon": {"allowIntersection": False, "showArea": True}},
+            edit_options={"edit": True, "remove": True}).add_to(m)
+    root = m.get_root()
+    root.render()
+    css = [_static("leaflet/dist/leaflet.css")] + ([_static("leaflet-draw/dist/leaflet.draw.css")]
+                                                 if draw else [])
+    js = [_static("leaflet/dist/leaflet.js")] + ([_static("leaflet-draw/dist/leaflet.draw.js")]
+                                               if draw else [])
+    head = "".join(f'<link rel="stylesheet" href="{escape(h)}">' for h in css) + "".join(
+        f'<script src="{escape(s)}"></script>' for s in js)
+    head += f"<style>#{m.get_name()}{{height:{height};width:100%;}}</style>"
+    return RenderedMap(Markup(head), Markup(root.html.render()),
+                       Markup(f"<script>{root.script.render()}</script>"), m.get_name(),
+                       control.get_name() if control else "")
+
+
+def _add(m, area, *, weight: int, opacity: float, link) -> None:
+    colour = STATUS_COLOURS.get(area.status, "#333")
+    label = area.code or area.name
+    popup = None
+    if link is not None:
+        popup = folium.Popup(Markup(f'<a href="{escape(link(area))}">{escape(label)}</a> '
+                                    f'{escape(area.name)} · {area.area_ha} ha'), max_width=300)
+    folium.GeoJson(mapping(to_shape(area.geom)), name=label, tooltip=str(label), popup=popup,
+                   style_function=lambda _f, c=colour, w=weight, o=opacity: {
+                       "color": c, "weight": w, "fillColor": c, "fillOpacity": o}).add_to(m)
