@@ -19,11 +19,12 @@ GOAL_MS = 5.0
 FILL = """
 INSERT INTO growing_areas (code, name, crop, organization_id, geom, area_ha, perimeter_m,
                            province_code, status, target_markets, issued_at, version)
-SELECT 'VN-TNOR-' || lpad(i::text, 6, '0'), 'Lô ' || i, 'rice', :org,
-       ST_Multi(ST_MakeEnvelope(x, y, x + w, y + w, 4326)), 0, 0, 80, 'issued', '{}', now(), 1
-FROM (SELECT i, 105.80 + (i % 317) * 0.0018 AS x, 10.90 + (i / 317) * 0.0018 AS y,
-             0.0003 + random() * 0.0014 AS w
-      FROM generate_series(1, :n) AS i) cells
+SELECT 'VN-TNOR-' || lpad(i::text, 6, '0'), 'Lô ' || i, 'rice', :org, g,
+       ST_Area(g::geography) / 1e4, ST_Perimeter(g::geography), 80, 'issued', '{}', now(), 1
+FROM (SELECT i, ST_Multi(ST_MakeEnvelope(x, y, x + w, y + w, 4326)) AS g
+      FROM (SELECT i, 105.80 + (i % 317) * 0.0018 AS x, 10.90 + (i / 317) * 0.0018 AS y,
+                   0.0003 + random() * 0.0014 AS w
+            FROM generate_series(1, :n) AS i) corners) cells
 """
 
 
@@ -35,8 +36,6 @@ def main() -> int:
         with app.app_context():
             s = session()
             s.execute(text(FILL), {"org": org_id, "n": AREAS})
-            s.execute(text("UPDATE growing_areas SET area_ha = ST_Area(geom::geography) / 1e4, "
-                           "perimeter_m = ST_Perimeter(geom::geography)"))
             s.commit()
             s.execute(text("ANALYZE growing_areas"))
             centres = s.execute(text("SELECT ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) "

@@ -137,10 +137,15 @@ def oriented(geom: MultiPolygon) -> tuple[MultiPolygon, bool]:
     return MultiPolygon([orient(p, 1.0) for p in geom.geoms]), True
 
 
+_ORIENTATION = ("ring orientation corrected: outer boundaries counterclockwise, holes "
+                "clockwise (RFC 7946)")
+
+
 def orientation_fixed(feature: Feature | None = None) -> Problem:
-    """The note that `oriented` turned rings."""
-    return problem("orientation_fixed", "ring orientation corrected: outer boundaries "
-                   "counterclockwise, holes clockwise (RFC 7946)", feature)
+    """The note that `oriented` turned rings. Built directly: a Shapefile's rings all
+    turn clockwise, so a bulk import makes one for every plot."""
+    return Problem("orientation_fixed", _ORIENTATION, {}, feature.index if feature else None,
+                   feature.name if feature else None)
 
 
 def polygonal_parts(geom: BaseGeometry) -> list[Polygon]:

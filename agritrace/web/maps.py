@@ -95,10 +95,17 @@ def area_map(highlight=None, others=(), *, draw: bool = False, height: str = "42
 def _add(m, area, *, weight: int, opacity: float, link) -> None:
     colour = STATUS_COLOURS.get(area.status, "#333")
     label = area.code or area.name
-    popup = None
+    properties = {}
     if link is not None:
-        popup = folium.Popup(Markup(f'<a href="{escape(link(area))}">{escape(label)}</a> '
-                                    f'{escape(area.name)} · {area.area_ha} ha'), max_width=300)
-    folium.GeoJson(mapping(to_shape(area.geom)), name=label, tooltip=str(label), popup=popup,
-                   style_function=lambda _f, c=colour, w=weight, o=opacity: {
-                       "color": c, "weight": w, "fillColor": c, "fillOpacity": o}).add_to(m)
+        # folium's Popup needs jQuery; GeoJsonPopup is plain Leaflet. The text is
+        # escaped here because the popup shows it as HTML.
+        properties["link"] = (f'<a href="{escape(link(area))}">{escape(label)}</a> '
+                              f'{escape(area.name)} · {area.area_ha} ha')
+    feature = {"type": "Feature", "geometry": mapping(to_shape(area.geom)),
+               "properties": properties}
+    layer = folium.GeoJson(feature, name=label, tooltip=str(label),
+                           style_function=lambda _f, c=colour, w=weight, o=opacity: {
+                               "color": c, "weight": w, "fillColor": c, "fillOpacity": o})
+    if link is not None:
+        folium.GeoJsonPopup(fields=["link"], labels=False).add_to(layer)
+    layer.add_to(m)
