@@ -6,8 +6,14 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 EXAMPLES = 25
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[
-    HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much])
+# The same examples on every run, so that `make test` is repeatable: schemathesis
+# now and then builds a "negative" request whose fault is lost once it is put into a
+# URL next to our Authorization header (seen: GET /organizations?kind=agency&page=1
+# reported as "should have been rejected"), and a random draw of that must not turn
+# CI red. A larger, random budget belongs to a separate fuzzing run.
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                           HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
 @pytest.fixture
