@@ -230,7 +230,9 @@ def _from_shapely(geom: BaseGeometry) -> tuple[list[Rings], bool]:
         if any(g.geom_type not in POLYGONAL + ("GeometryCollection",) for g in members):
             raise _NotPolygon("collection")
     parts = polygonal_parts(geom)
-    has_zm = bool(shapely.has_z(geom) or shapely.has_m(geom))
+    # Google Earth writes a height of 0 on every corner: dropping those is not news.
+    has_zm = bool(shapely.has_m(geom)) or bool(
+        shapely.has_z(geom) and np.any(shapely.get_coordinates(geom, include_z=True)[:, 2]))
     polygons = [[shapely.get_coordinates(r) for r in (p.exterior, *p.interiors)] for p in parts]
     return polygons, has_zm
 

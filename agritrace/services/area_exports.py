@@ -8,35 +8,24 @@ from sqlalchemy import select
 from gis.export import EXPORT_FORMATS, ExportArea, export_areas
 from gis.features import GisError
 
-from .. import permissions, units
+from .. import units
 from ..db import session
 from ..errors import Invalid
 from ..models import GrowingArea, User
 from ..problems import describe
+from . import areas as areas_service
 from .clock import now
 
 MAX_EXPORT = 20_000
 
 
-def export(actor: User | None, fmt: str, *, ids: list[int] | None = None, status=None,
-           crop: str | None = None, organization_id: int | None = None,
-           import_id: int | None = None, points_below_4ha: bool = False
-           ) -> tuple[bytes, str, str]:
+def export(actor: User | None, fmt: str, *, points_below_4ha: bool = False,
+           **filters) -> tuple[bytes, str, str]:
     """The file's bytes, media type and a download name. Only rows the actor may
-    read are included, whatever ids were asked for."""
-    permissions.require_login(actor)
-    where = [permissions.owner_filter(actor, GrowingArea.organization_id,
-                                      GrowingArea.province_code)]
-    for column, value in ((GrowingArea.status, status), (GrowingArea.crop, crop),
-                          (GrowingArea.organization_id, organization_id),
-                          (GrowingArea.import_id, import_id)):
-        if value is not None:
-            where.append(column == value)
-    if ids:
-        where.append(GrowingArea.id.in_(ids))
-    rows = session().scalars(select(GrowingArea).where(*where)
-                             .order_by(GrowingArea.code.nulls_last(), GrowingArea.id)
-                             .limit(MAX_EXPORT))
+    read are included, whatever ids were asked for; `filters` as for
+    `areas.visible`."""
+    rows = session().scalars(select(GrowingArea).where(*areas_service.visible(actor, **filters))
+                             .order_by(*areas_service.ORDER).limit(MAX_EXPORT))
     areas = [ExportArea(code=a.code, name=a.name, crop=a.crop, status=a.status.value,
                         organization=a.organization.name,
                         province=units.province_name(a.province_code) or "",

@@ -46,12 +46,13 @@ TRANSITIONS = {
 
 # -- reading -----------------------------------------------------------------------
 
-def list_areas(actor: User | None, *, status: AreaStatus | None = None,
-               crop: str | None = None, organization_id: int | None = None,
-               province_code: int | None = None, ward_code: int | None = None,
-               q: str | None = None, import_id: int | None = None,
-               proposals: bool = False, offset: int = 0, limit: int = 20
-               ) -> tuple[list[GrowingArea], int]:
+def visible(actor: User | None, *, status: AreaStatus | None = None, crop: str | None = None,
+            organization_id: int | None = None, province_code: int | None = None,
+            ward_code: int | None = None, import_id: int | None = None,
+            ids: list[int] | None = None, q: str | None = None,
+            proposals: bool = False) -> list:
+    """The WHERE clauses for the areas `actor` may read that match the filters: one
+    place for the list, the map and the exports."""
     permissions.require_login(actor)
     where = [permissions.owner_filter(actor, GrowingArea.organization_id,
                                       GrowingArea.province_code)]
@@ -62,14 +63,25 @@ def list_areas(actor: User | None, *, status: AreaStatus | None = None,
                           (GrowingArea.import_id, import_id)):
         if value is not None:
             where.append(column == value)
+    if ids:
+        where.append(GrowingArea.id.in_(ids))
     if proposals:
         where.append(GrowingArea.proposed_geom.is_not(None))
     if q:
         where.append(GrowingArea.code.ilike(f"%{q}%") | GrowingArea.name.ilike(f"%{q}%"))
+    return where
+
+
+ORDER = (GrowingArea.code.nulls_last(), GrowingArea.id)
+
+
+def list_areas(actor: User | None, *, offset: int = 0, limit: int = 20,
+               **filters) -> tuple[list[GrowingArea], int]:
+    """One page of the areas `actor` may read; `filters` as for `visible`."""
+    where = visible(actor, **filters)
     s = session()
     total = s.scalar(select(func.count()).select_from(GrowingArea).where(*where))
-    rows = s.scalars(select(GrowingArea).where(*where)
-                     .order_by(GrowingArea.code.nulls_last(), GrowingArea.id)
+    rows = s.scalars(select(GrowingArea).where(*where).order_by(*ORDER)
                      .offset(offset).limit(limit))
     return list(rows), total
 

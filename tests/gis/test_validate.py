@@ -74,6 +74,12 @@ def test_heights_are_dropped_with_a_note():
     assert not result.geometry.has_z
 
 
+def test_google_earth_zero_heights_are_dropped_without_a_note():
+    result = check(Polygon([(x, y, 0.0) for x, y in SQUARE]))
+    assert result.ok and codes(result.notes) == []
+    assert not result.geometry.has_z
+
+
 def test_a_repeated_vertex_is_removed_with_a_note():
     ring = [SQUARE[0], SQUARE[1], SQUARE[1], SQUARE[2], SQUARE[3]]
     result = check(Polygon(ring))
