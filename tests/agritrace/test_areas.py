@@ -1,4 +1,6 @@
 """Growing areas through the API: drafting, overlap, review, codes, versions."""
+import json
+
 import pytest
 from shapely.geometry import mapping
 from sqlalchemy import func, select
@@ -222,3 +224,21 @@ def test_admin_edits_a_code_template(client, db, world):
                        ).get_json()["code"] == "TN-OR00001"
     assert db.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.entity == "code_template")) == 1
+
+
+def test_a_loaded_province_boundary_keeps_areas_inside_it(app, client, db, world, tmp_path):
+    # A made-up boundary for province P: a 2 km square around the test fields.
+    boundary = plot(-500, -500, width_m=2000, height_m=2000)
+    path = tmp_path / "tinh.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": mapping(boundary)}]}))
+    result = app.test_cli_runner().invoke(args=["boundaries", "load", "80", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "km²" in result.output
+    a = english(world.token(world.producer_a))
+    assert draft(client, a, plot(0)).status_code == 201
+    outside = draft(client, a, plot(3000))
+    assert outside.status_code == 422
+    assert "outside the boundary of Tây Ninh" in outside.get_json()["detail"]
+    bad = app.test_cli_runner().invoke(args=["boundaries", "load", "99", str(path)])
+    assert bad.exit_code != 0
