@@ -232,8 +232,8 @@ def update_area(actor: User | None, area_id: int, changes: dict) -> GrowingArea:
         before = audit.snapshot(area, FIELDS)
         geometry, repair = changes.pop("geometry", None), changes.pop("repair", False)
         editable = area.status in EDITABLE_STATUSES
-        if area.status == AreaStatus.REVOKED or area.status == AreaStatus.SUBMITTED \
-                and actor.role == Role.PRODUCER:
+        if area.status == AreaStatus.REVOKED or (area.status == AreaStatus.SUBMITTED
+                                                 and actor.role == Role.PRODUCER):
             raise Conflict(_("A %(status)s area cannot be changed.", status=_(area.status.value)))
         locked = {"crop", "province_code", "ward_code"} & set(changes)
         if locked and not editable:

@@ -92,6 +92,12 @@ def area_map(highlight=None, others=(), *, draw: bool = False, height: str = "42
                        control.get_name() if control else "")
 
 
+def _js_text(text: str) -> str:
+    """Text that folium puts raw into a JavaScript template literal of HTML: escaped
+    for HTML, and without the backtick and `${` that would end or run the literal."""
+    return str(escape(text)).replace("`", "&#96;").replace("$", "&#36;")
+
+
 def _add(m, area, *, weight: int, opacity: float, link) -> None:
     colour = STATUS_COLOURS.get(area.status, "#333")
     label = area.code or area.name
@@ -103,7 +109,7 @@ def _add(m, area, *, weight: int, opacity: float, link) -> None:
                               f'{escape(area.name)} · {area.area_ha} ha')
     feature = {"type": "Feature", "geometry": mapping(to_shape(area.geom)),
                "properties": properties}
-    layer = folium.GeoJson(feature, name=label, tooltip=str(label),
+    layer = folium.GeoJson(feature, name=_js_text(label), tooltip=_js_text(label),
                            style_function=lambda _f, c=colour, w=weight, o=opacity: {
                                "color": c, "weight": w, "fillColor": c, "fillOpacity": o})
     if link is not None:

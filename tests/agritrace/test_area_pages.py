@@ -103,3 +103,16 @@ def test_official_reviews_on_a_local_map_and_the_public_sees_the_card(app, clien
     assert client.get("/areas/VN-TNOR-9999").status_code == 404
     # A draft has no public card.
     assert client.get(f"/areas/{neighbour['id']}").status_code == 404
+
+
+def test_names_cannot_run_script_on_the_review_map(client, db, world):
+    a = world.token(world.producer_a)
+    evil = "<img src=x onerror=alert(1)>`${alert(2)}`</script><script>alert(3)//"
+    area = client.post("/api/v1/areas", headers=a, json={
+        "name": evil, "crop": "lime", "geometry": plot(0).__geo_interface__}).get_json()
+    login(client, "p@test.vn", PASSWORD)
+    page = client.get(f"/gis/areas/{area['id']}").get_data(as_text=True)
+    assert "<img src=x" not in page and "<script>alert(3)" not in page
+    # folium writes the tooltip into a JavaScript template literal: no `${` may run.
+    literals = re.findall(r"bindTooltip\(\s*`(.*?)`,", page, re.S)
+    assert literals and not any("${" in text or "<img" in text for text in literals)
