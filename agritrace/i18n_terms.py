@@ -34,6 +34,9 @@ TERMS = (
     # FacilityStatus
     lazy_gettext("active"),
     lazy_gettext("closed"),
+    # BatchStatus (closed is above)
+    lazy_gettext("open"),
+    lazy_gettext("recalled"),
     # ImportStatus
     lazy_gettext("checked"),
     lazy_gettext("imported"),

@@ -90,6 +90,24 @@ def _area_review_rule(actor: User, area: Any, write: bool) -> bool:
     return actor.role == Role.OFFICIAL and area.province_code == actor.province_code
 
 
+def _batch_rule(actor: User, batch: Any, write: bool) -> bool:
+    """Batches: the producer's own; the province's officials read them and may recall
+    (recall has its own check in the service), but not edit their content."""
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role == Role.OFFICIAL:
+        return not write and batch.organization.province_code == actor.province_code
+    return batch.organization_id == actor.organization_id
+
+
+def _batch_recall_rule(actor: User, batch: Any, write: bool) -> bool:
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role == Role.OFFICIAL:
+        return batch.organization.province_code == actor.province_code
+    return batch.organization_id == actor.organization_id
+
+
 def _token_rule(actor: User, token: Any, write: bool) -> bool:
     return token.user_id == actor.id
 
@@ -101,6 +119,8 @@ RULES: dict[str, Callable[[User, Any, bool], bool]] = {
     "token": _token_rule,
     "area": _area_rule,
     "area.review": _area_review_rule,
+    "batch": _batch_rule,
+    "batch.recall": _batch_recall_rule,
 }
 
 

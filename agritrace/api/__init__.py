@@ -59,7 +59,8 @@ class IdConverter(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    from . import areas, codes, facilities, organizations, products, tokens, units, users
+    from . import (areas, batches, codes, facilities, organizations, products, tokens, units,
+                   users)
 
     api.init_app(app, spec_kwargs={
         "info": {"description": "Traceability and growing-area codes: organisations, products, "
@@ -70,7 +71,8 @@ def init_app(app: Flask) -> None:
                                                        "maximum": MAX_INT32})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
-    for module in (organizations, products, users, tokens, units, areas, facilities, codes):
+    for module in (organizations, products, users, tokens, units, areas, facilities, codes,
+                   batches):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.PREFIX)
         if getattr(module, "PUBLIC", False):
             PUBLIC_BLUEPRINTS.add(module.blp.name)

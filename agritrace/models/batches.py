@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .areas import GrowingArea
 from .base import Base, Timestamped, enum_type
 from .facilities import Facility
+from .organizations import Organization
 from .products import Product
 
 
@@ -62,5 +63,6 @@ class Batch(Timestamped, Base):  # lô hàng
     recalled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     product: Mapped[Product] = relationship(lazy="joined", innerjoin=True)
+    organization: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)
     packing_facility: Mapped[Facility | None] = relationship()
     areas: Mapped[list[GrowingArea]] = relationship(secondary=batch_areas, lazy="selectin")
