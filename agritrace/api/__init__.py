@@ -59,8 +59,8 @@ class IdConverter(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    from . import (areas, batches, codes, facilities, organizations, products, tokens, units,
-                   users)
+    from . import (areas, batches, codes, diary, facilities, organizations, products, tokens,
+                   units, users)
 
     api.init_app(app, spec_kwargs={
         "info": {"description": "Traceability and growing-area codes: organisations, products, "
@@ -72,7 +72,7 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
     for module in (organizations, products, users, tokens, units, areas, facilities, codes,
-                   batches):
+                   batches, diary):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.PREFIX)
         if getattr(module, "PUBLIC", False):
             PUBLIC_BLUEPRINTS.add(module.blp.name)

@@ -4,8 +4,10 @@ from flask.views import MethodView
 
 from ..auth import current_actor
 from ..schemas.batches import BatchIn, BatchOut, BatchPatch, BatchQuery, RecallIn
+from ..schemas.diary import HoldClearIn
 from ..schemas.common import offset_limit
 from ..services import batches as service
+from ..services import diary
 from . import ApiBlueprint as Blueprint, page_of
 
 PREFIX = "/batches"
@@ -58,3 +60,12 @@ class BatchRecall(MethodView):
         """Recall a batch with a reason (the producer, or an official of its province);
         every stamp of the batch shows it."""
         return service.recall_batch(current_actor(), batch_id, data["reason"])
+
+
+@blp.route("/<id:batch_id>/clear-hold")
+class BatchClearHold(MethodView):
+    @blp.arguments(HoldClearIn)
+    @blp.response(200, BatchOut)
+    def post(self, data, batch_id):
+        """Officials: clear a pre-harvest-interval hold, saying why."""
+        return diary.clear_hold(current_actor(), batch_id, data["reason"])

@@ -61,8 +61,20 @@ class Batch(Timestamped, Base):  # lô hàng
                                                 default=BatchStatus.OPEN)
     recall_reason: Mapped[str | None] = mapped_column(Text)
     recalled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A spraying whose pre-harvest interval (thời gian cách ly) ends after the harvest
+    # puts the batch on hold: its stamps cannot be activated until an official clears
+    # it. Sprayings recorded before `hold_cleared_at` were already judged.
+    hold_reason: Mapped[str | None] = mapped_column(Text)
+    held_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    hold_cleared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    hold_cleared_by: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                  ondelete="SET NULL"))
 
     product: Mapped[Product] = relationship(lazy="joined", innerjoin=True)
     organization: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)
     packing_facility: Mapped[Facility | None] = relationship()
     areas: Mapped[list[GrowingArea]] = relationship(secondary=batch_areas, lazy="selectin")
+
+    @property
+    def on_hold(self) -> bool:
+        return self.held_at is not None

@@ -73,6 +73,11 @@ class BatchOut(StrictSchema):
     status = fields.Enum(BatchStatus, by_value=True)
     recall_reason = fields.String(allow_none=True)
     recalled_at = fields.DateTime(allow_none=True)
+    on_hold = fields.Boolean(metadata={"description": "A spraying's pre-harvest interval "
+                                                      "covers the harvest: stamps cannot be "
+                                                      "activated until an official clears it"})
+    hold_reason = fields.String(allow_none=True)
+    held_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
 
 

@@ -12,7 +12,7 @@ from ..db import session, transaction
 from ..errors import Conflict, Invalid
 from ..models import (AreaStatus, Batch, BatchStatus, Facility, FacilityKind, FacilityStatus,
                       GrowingArea, Organization, OrgStatus, Product, User)
-from . import audit
+from . import audit, diary
 from .clock import now
 
 FIELDS = ("product_id", "organization_id", "lot_code", "harvest_date", "pack_date",
@@ -108,6 +108,7 @@ def create_batch(actor: User | None, data: dict) -> Batch:
         s.flush()
         audit.record(s, user, "batch", batch.id, "create",
                      after={**audit.snapshot(batch, FIELDS), "area_ids": area_ids})
+        diary.hold_if_sprayed_too_late(s, user, batch)
     return batch
 
 
@@ -130,6 +131,7 @@ def update_batch(actor: User | None, batch_id: int, changes: dict) -> Batch:
         s.flush()
         audit.record(s, actor, "batch", batch.id, "update", before,
                      {**audit.snapshot(batch, FIELDS), "area_ids": [a.id for a in batch.areas]})
+        diary.hold_if_sprayed_too_late(s, actor, batch)
     return batch
 
 
