@@ -77,6 +77,9 @@ def init_app(app: Flask) -> None:
         if getattr(module, "PUBLIC", False):
             PUBLIC_BLUEPRINTS.add(module.blp.name)
     api.register_blueprint(areas.imports, url_prefix="/api/v1" + areas.IMPORTS_PREFIX)
+    api.register_blueprint(organizations.registrations,
+                           url_prefix="/api/v1" + organizations.REGISTRATIONS_PREFIX)
+    PUBLIC_BLUEPRINTS.add(organizations.registrations.name)
     # The point lookup answers the public too (issued areas only).
     PUBLIC_ENDPOINTS.add("api_areas.AreasAt")
     app.before_request(_authenticate)

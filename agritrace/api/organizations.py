@@ -5,7 +5,7 @@ from ..auth import current_actor
 from ..schemas.common import offset_limit
 from . import ApiBlueprint as Blueprint, page_of
 from ..schemas.organizations import (OrganizationIn, OrganizationOut, OrganizationPatch,
-                                     OrganizationQuery, ReviewIn)
+                                     OrganizationQuery, RegistrationIn, ReviewIn)
 from ..services import organizations as service
 
 PREFIX = "/organizations"
@@ -49,3 +49,20 @@ class OrganizationReview(MethodView):
         """Approve or reject a pending registration (officials of the province)."""
         return service.review_organization(current_actor(), org_id, approve=data["approve"],
                                            reason=data.get("reason"))
+
+
+registrations = Blueprint("api_registrations", __name__, description="Cooperatives, "
+                          "enterprises and households register themselves.")
+REGISTRATIONS_PREFIX = "/registrations"
+
+
+@registrations.route("")
+class Registrations(MethodView):
+    @registrations.doc(security=[])
+    @registrations.arguments(RegistrationIn)
+    @registrations.response(201, OrganizationOut)
+    def post(self, data):
+        """Register your cooperative, enterprise or household with its first account; an
+        official of its province reviews it."""
+        org, _user = service.self_register(data["organization"], data["account"])
+        return org

@@ -72,3 +72,15 @@ class OrganizationQuery(PageQuery):
 class ReviewIn(StrictSchema):
     approve = fields.Boolean(required=True)
     reason = Text(allow_none=True, max_length=1000)
+
+
+class AccountIn(StrictSchema):
+    full_name = Text(required=True, min_length=2, max_length=200)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=200))
+
+
+class RegistrationIn(StrictSchema):
+    organization = fields.Nested(OrganizationIn, required=True)
+    account = fields.Nested(AccountIn, required=True, metadata={
+        "description": "The first producer account of the organisation (its login)."})

@@ -126,3 +126,25 @@ def review_organization(actor: User | None, org_id: int, *, approve: bool,
         audit.record(s, actor, "organization", org.id, "approve" if approve else "reject",
                      before, audit.snapshot(org, FIELDS))
     return org
+
+
+def self_register(data: dict, account: dict) -> tuple[Organization, User]:
+    """A cooperative, enterprise or household registers itself with its first account.
+    It lands as `pending`; its producer can log in, but opens batches only once an
+    official of the province approves it. One transaction: both or neither."""
+    from . import accounts
+    if data["kind"] == OrgKind.AGENCY:
+        raise Invalid(_("Agencies are registered by an administrator."),
+                      {"kind": [_("Not for self-registration.")]})
+    _check_place(data["province_code"], data.get("ward_code"))
+    with transaction() as s:
+        _tax_code_free(s, data["tax_code"])
+        org = Organization(status=OrgStatus.PENDING, **data)
+        s.add(org)
+        s.flush()
+        user = accounts.create_user(None, email=account["email"], password=account["password"],
+                                    full_name=account["full_name"], role=Role.PRODUCER,
+                                    organization_id=org.id, system=True)
+        audit.record(s, user, "organization", org.id, "register",
+                     after=audit.snapshot(org, FIELDS))
+    return org, user

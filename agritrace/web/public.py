@@ -8,7 +8,11 @@ from flask_login import LoginManager, login_user, logout_user
 from marshmallow import ValidationError
 from sqlalchemy import text
 
-from .. import db
+from .. import db, units
+from ..errors import DomainError
+from ..models import OrgKind
+from ..schemas.organizations import RegistrationIn
+from ..services import organizations
 from ..schemas.messages import localize
 from ..schemas.forms import LoginForm
 from ..services import accounts
@@ -46,6 +50,40 @@ def login():
             errors = {"_": [_("Wrong e-mail or password.")]}
     return render_template("public/login.html", errors=errors,
                            email=request.form.get("email", "")), 400 if errors else 200
+
+
+ORG_FIELDS = ("kind", "name", "tax_code", "address", "phone", "province_code", "ward_code")
+ACCOUNT_FIELDS = ("full_name", "email", "password")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """A cooperative, enterprise or household registers itself and its first login."""
+    errors = {}
+    if request.method == "POST":
+        form = {k: v for k, v in request.form.to_dict().items() if v != ""}
+        body = {"organization": {k: form[k] for k in ORG_FIELDS if k in form},
+                "account": {k: form[k] for k in ACCOUNT_FIELDS if k in form}}
+        try:
+            data = RegistrationIn().load(body)
+            org, user = organizations.self_register(data["organization"], data["account"])
+        except ValidationError as exc:
+            messages = localize(exc.messages)
+            errors = {**messages.pop("organization", {}), **messages.pop("account", {}),
+                      **messages}
+        except DomainError as exc:
+            errors = exc.errors or {"_": [exc.detail]}
+        else:
+            session.permanent = True
+            login_user(user)
+            flash(_("%(name)s is registered and waits for the review of %(province)s's "
+                    "agriculture department.", name=org.name,
+                    province=units.province_name(org.province_code)), "success")
+            return redirect(url_for("portal.index"))
+    return render_template("public/register.html", errors=errors, form=request.form,
+                           provinces=units.provinces(),
+                           kinds=[k for k in OrgKind if k != OrgKind.AGENCY]), \
+        422 if errors else 200
 
 
 @bp.post("/logout")
