@@ -38,7 +38,7 @@ class BizStep(enum.StrEnum):
     SAMPLING = "sampling"
     SHIPPING = "shipping"
     STORING = "storing"
-    TRANSFORMING = "transforming"
+    TRANSFORMING = "transforming"    # not in CBV 2.0: exported as agritrace:transforming
     TRANSPORTING = "transporting"
     UNLOADING = "unloading"
     # farming extension (agritrace:)
