@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import fields, validate
 
 from ..models import BatchStatus
 from .common import Id, PageQuery, PatchSchema, StrictSchema, Text
@@ -18,21 +18,9 @@ UNITS = {"KGM": _l("kilogram"), "TNE": _l("tonne"), "GRM": _l("gram"), "LTR": _l
          "H87": _l("piece"), "XBX": _l("box"), "XCT": _l("carton"), "XBG": _l("bag")}
 
 
-class _Dates:
-    @validates_schema
-    def _order(self, data, **kwargs):
-        harvest, pack, expiry = (data.get(k) for k in ("harvest_date", "pack_date",
-                                                       "expiry_date"))
-        if harvest and pack and pack < harvest:
-            raise ValidationError(str(_l("The packing date is before the harvest date.")),
-                                  "pack_date")
-        start = pack or harvest
-        if start and expiry and expiry < start:
-            raise ValidationError(str(_l("The expiry date is before the packing date.")),
-                                  "expiry_date")
-
-
-class BatchIn(_Dates, StrictSchema):
+class BatchIn(StrictSchema):
+    """Dates are checked for order in the service, which also sees a patch's
+    unchanged dates."""
     product_id = Id(required=True)
     lot_code = fields.String(required=True, validate=LOT_CODE)
     harvest_date = fields.Date(allow_none=True)
@@ -45,7 +33,7 @@ class BatchIn(_Dates, StrictSchema):
         1, 200, error=_l("Name the growing areas the batch comes from (at least one).")))
 
 
-class BatchPatch(_Dates, PatchSchema):
+class BatchPatch(PatchSchema):
     lot_code = fields.String(validate=LOT_CODE)
     harvest_date = fields.Date(allow_none=True)
     pack_date = fields.Date(allow_none=True)
