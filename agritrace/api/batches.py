@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
+from flask_babel import gettext as _
 
 from ..auth import current_actor
+from ..errors import Invalid
 from ..schemas.batches import BatchIn, BatchOut, BatchPatch, BatchQuery, RecallIn
-from ..schemas.diary import HoldClearIn
 from ..schemas.common import offset_limit
+from ..schemas.diary import HoldClearIn
+from ..schemas.epcis import EpcisImportOut
 from ..services import batches as service
-from ..services import diary
+from ..services import diary, diary_epcis
 from . import ApiBlueprint as Blueprint, page_of
+from .epcis import DOCUMENT, document_response
 
 PREFIX = "/batches"
 blp = Blueprint("api_batches", __name__, description="Harvest batches (lô hàng) on issued "
@@ -69,3 +74,31 @@ class BatchClearHold(MethodView):
     def post(self, data, batch_id):
         """Officials: clear a pre-harvest-interval hold, saying why."""
         return diary.clear_hold(current_actor(), batch_id, data["reason"])
+
+
+@blp.route("/<id:batch_id>/epcis")
+class BatchEpcis(MethodView):
+    @blp.doc(responses={"200": DOCUMENT})
+    def get(self, batch_id):
+        """The batch's history as an EPCIS 2.0 document: its own events, and those on its
+        growing areas in the year before its harvest."""
+        batch = service.get_batch(current_actor(), batch_id)
+        doc = diary_epcis.export_batch(current_actor(), batch.id)
+        return document_response(doc, filename=f"epcis-batch-{batch.id}.jsonld")
+
+    @blp.doc(requestBody={"required": True, "content": {
+        "application/ld+json": {"schema": {"type": "object"}},
+        "application/json": {"schema": {"type": "object"}},
+        "multipart/form-data": {"schema": {"type": "object", "properties": {
+            "document": {"type": "string", "format": "binary"}}}}}})
+    @blp.response(201, EpcisImportOut)
+    def post(self, batch_id):
+        """Add the ObjectEvents of an EPCIS 2.0 document to the batch's diary: all of
+        them or none. A problem names the event (its index in eventList) and the field.
+        Events already in the diary (same eventID) are skipped."""
+        upload = request.files.get("document")
+        data = upload.read() if upload is not None else request.get_data()
+        if not data:
+            raise Invalid(_("Send an EPCIS 2.0 document (JSON) as the request body or as "
+                            "the file field 'document'."))
+        return diary_epcis.import_batch_events(current_actor(), batch_id, data)

@@ -48,6 +48,9 @@ class DiaryEvent:
     area_code: str | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
     ilmd: Mapping[str, Any] = field(default_factory=dict)
+    # An entry imported from another party keeps the eventID it came with, so that
+    # exporting it back does not make a repository hold the same event twice.
+    epcis_event_id: str | None = None
 
 
 def export_document(events: Iterable[DiaryEvent], *, created: datetime,
@@ -105,7 +108,7 @@ def _event(index: int, event: DiaryEvent, problems: list[EpcisProblem]) -> dict:
         "eventTime": event.event_time.astimezone(offset).isoformat()
         if offset is not None and _aware(event.event_time) else None,
         "eventTimeZoneOffset": event.event_tz,
-        "eventID": event_id(event.id),
+        "eventID": event.epcis_event_id or event_id(event.id),
         "action": action_for(step),
     }
     uris = validator().format_checker

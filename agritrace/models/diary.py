@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -72,6 +72,9 @@ class TraceEvent(Timestamped, Base):  # sự kiện nhật ký
                         name="has_subject"),
         Index("ix_trace_events_batch_time", "batch_id", "event_time"),
         Index("ix_trace_events_area_time", "area_id", "event_time"),
+        # An imported event is recognised by its EPCIS eventID when it comes again.
+        Index("uq_trace_events_batch_epcis_event", "batch_id", "epcis_event_id", unique=True,
+              postgresql_where=text("epcis_event_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,3 +90,6 @@ class TraceEvent(Timestamped, Base):  # sự kiện nhật ký
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
     details: Mapped[dict] = mapped_column(JSONB, default=dict)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The eventID an imported event came with (EPCIS 2.0); None for entries made here,
+    # whose eventID is derived from their id.
+    epcis_event_id: Mapped[str | None] = mapped_column(String(500))

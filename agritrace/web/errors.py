@@ -24,7 +24,7 @@ TITLES = {
 
 
 def _wants_problem() -> bool:
-    return request.path.startswith("/api/") or request.path.startswith("/ogc") \
+    return request.path.startswith(("/api/", "/ogc", "/epcis/")) \
         or request.accept_mimetypes.best == "application/problem+json"
 
 

@@ -1,0 +1,282 @@
+"""The farming diary (nhật ký canh tác) in and out of GS1 EPCIS 2.0.
+
+Export: a batch's history, or every entry the reader may see in a time window, as
+one EPCISDocument. Import: an EPCISDocument of ObjectEvents into one batch's diary,
+whole or not at all. The conversion itself is `agritrace.epcis` (pure); this module
+picks the rows, checks who may do what, and resolves identifiers to our records.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from marshmallow import EXCLUDE, ValidationError
+from sqlalchemy import or_, select
+
+from .. import epcis, permissions
+from ..db import session, transaction
+from ..errors import Conflict, Forbidden, Invalid
+from ..models import (Batch, BatchStatus, BizStep, Disposition, Facility, GrowingArea, Role,
+                      TraceEvent, User)
+from ..epcis.vocabulary import action_for, local_name
+from ..schemas.diary import DETAILS
+from . import audit, diary
+from .clock import now
+
+# The area entries that belong to a batch's story: those on its growing areas in the
+# season before its harvest. A year covers every crop we register, perennials
+# included (a dragon-fruit season is shorter; rice much shorter).
+SEASON = timedelta(days=365)
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+MAX_IMPORT_EVENTS = 10_000
+MAX_EXPORT_EVENTS = 10_000
+# Diary steps whose details the platform acts on: a spraying's pre-harvest interval
+# can hold a batch, a lab test's result and limit decide its disposition. Their
+# details are checked on import as strictly as an entry typed in here.
+CHECKED_STEPS = ("spraying", "lab_testing")
+EPCIS_HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
+
+
+def _base_url() -> str:
+    return current_app.config["PUBLIC_BASE_URL"]
+
+
+# --- export --------------------------------------------------------------------------
+
+def batch_history(s, batch: Batch) -> list[TraceEvent]:
+    """The batch's own entries and those on its areas in the season before its harvest
+    (before today while it has no harvest date), oldest first."""
+    area_ids = [a.id for a in batch.areas]
+    day = batch.harvest_date or now().astimezone(LOCAL).date()
+    end = datetime.combine(day + timedelta(days=1), time(), LOCAL)
+    on_areas = (TraceEvent.area_id.in_(area_ids) & TraceEvent.batch_id.is_(None)
+                & (TraceEvent.event_time >= end - SEASON)
+                & (TraceEvent.event_time < end))
+    return list(s.scalars(select(TraceEvent)
+                          .where(or_(TraceEvent.batch_id == batch.id, on_areas))
+                          .order_by(TraceEvent.event_time, TraceEvent.id)))
+
+
+def export_batch(actor: User | None, batch_id: int) -> dict:
+    """The batch's history as an EPCISDocument."""
+    s = session()
+    batch = permissions.fetch(s, actor, Batch, batch_id, "batch")
+    return _document(s, batch_history(s, batch))
+
+
+def export_window(actor: User | None, *, since: datetime | None, until: datetime | None,
+                  offset: int = 0, limit: int = 1000) -> tuple[dict, bool]:
+    """Every entry the actor may read with since <= eventTime < until, as an
+    EPCISDocument; and whether more follow this page."""
+    permissions.require_login(actor)
+    where = [diary.visible_events(actor)]
+    if since is not None:
+        where.append(TraceEvent.event_time >= since)
+    if until is not None:
+        where.append(TraceEvent.event_time < until)
+    s = session()
+    rows = list(s.scalars(select(TraceEvent).where(*where)
+                          .order_by(TraceEvent.event_time, TraceEvent.id)
+                          .offset(offset).limit(limit + 1)))
+    return _document(s, rows[:limit]), len(rows) > limit
+
+
+def _document(s, rows: list[TraceEvent]) -> dict:
+    batches = _by_id(s, Batch, {r.batch_id for r in rows})
+    areas = _by_id(s, GrowingArea, {r.area_id for r in rows})
+    facilities = _by_id(s, Facility, {r.facility_id for r in rows})
+    base = _base_url()
+    events = [_diary_event(r, base, batches.get(r.batch_id), areas.get(r.area_id),
+                           facilities.get(r.facility_id)) for r in rows]
+    return epcis.export_document(events, created=now())
+
+
+def _by_id(s, model, ids: Iterable[int | None]) -> dict[int, Any]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {row.id: row for row in s.scalars(select(model).where(model.id.in_(wanted)))}
+
+
+def lot_uri(batch: Batch) -> str:
+    return epcis.lot_uri(_base_url(), batch.lot_code, gtin=batch.product.gtin,
+                         organization_id=batch.organization_id, product_id=batch.product_id)
+
+
+def _diary_event(row: TraceEvent, base: str, batch: Batch | None, area: GrowingArea | None,
+                 facility: Facility | None) -> epcis.DiaryEvent:
+    details = dict(row.details or {})
+    quantity = uom = lot = None
+    ilmd: dict[str, Any] = {}
+    if batch is not None:
+        lot = epcis.lot_uri(base, batch.lot_code, gtin=batch.product.gtin,
+                            organization_id=batch.organization_id, product_id=batch.product_id)
+        # A harvest or packing counts the batch: that count belongs in quantityList.
+        if isinstance(details.get("quantity"), (int, float)):
+            quantity, uom = details.pop("quantity"), details.pop("unit", None)
+        if action_for(row.biz_step) == "ADD":
+            ilmd = {"product_name": batch.product.name, "harvest_date": batch.harvest_date,
+                    "pack_date": batch.pack_date, "expiry_date": batch.expiry_date}
+    if area is not None:
+        location = epcis.area_uri(base, code=area.code, area_id=area.id)
+    elif facility is not None:
+        location = epcis.facility_uri(code=facility.code, facility_id=facility.id)
+    else:
+        location = None
+    return epcis.DiaryEvent(
+        id=row.id, biz_step=row.biz_step.value, event_time=row.event_time,
+        event_tz=row.event_tz, disposition=row.disposition.value if row.disposition else None,
+        lot_uri=lot, quantity=quantity, uom=uom, location_uri=location,
+        area_code=area.code if area is not None else None, details=details,
+        ilmd={k: v for k, v in ilmd.items() if v is not None},
+        epcis_event_id=row.epcis_event_id)
+
+
+# --- import --------------------------------------------------------------------------
+
+def import_batch_events(actor: User | None, batch_id: int, data: bytes) -> dict:
+    """Add the ObjectEvents of an EPCIS 2.0 document to a batch's diary.
+
+    The whole document or nothing: any problem (not JSON, against GS1's schema, an
+    event about another lot or another organisation's area, a spraying without its
+    pre-harvest interval…) is reported with the event's index and field, and nothing
+    is written. Events already imported (same eventID), or exported from this batch
+    and sent back, are skipped. Returns {"imported": [TraceEvent], "skipped": [eventID]}.
+    """
+    user = permissions.require_write(actor)
+    if user.role == Role.OFFICIAL:
+        raise Forbidden(_("Officials read the farming diary; the producer keeps it."))
+    try:
+        entries = epcis.read_document(data)
+    except epcis.EpcisError as exc:
+        raise _invalid(exc.message, exc.problems) from exc
+    if len(entries) > MAX_IMPORT_EVENTS:
+        raise Invalid(_("The document holds %(n)s events; send at most %(max)s at a time.",
+                        n=len(entries), max=MAX_IMPORT_EVENTS))
+    with transaction() as s:
+        batch = permissions.fetch(s, user, Batch, batch_id, "batch", write=True, lock=True)
+        if batch.status == BatchStatus.RECALLED:
+            raise Conflict(_("This batch was recalled; its diary is closed."))
+        known = _known_event_ids(s, batch)
+        problems: list[epcis.EpcisProblem] = []
+        rows, skipped, seen = [], [], {}
+        for index, entry in enumerate(entries):
+            event_id = entry["event_id"]
+            if event_id in known:
+                skipped.append(event_id)
+                continue
+            if event_id is not None and event_id in seen:
+                problems.append(epcis.EpcisProblem(
+                    index, _field(index, "eventID"),
+                    f"repeats the eventID of event {seen[event_id]}."))
+                continue
+            if event_id is not None:
+                seen[event_id] = index
+            row = _row(index, entry, batch, user, problems)
+            if row is not None:
+                rows.append(row)
+        if problems:
+            raise _invalid("Some events cannot go into this batch's diary.", problems)
+        s.add_all(rows)
+        s.flush()
+        if any(r.biz_step == BizStep.SPRAYING for r in rows):
+            diary.hold_if_sprayed_too_late(s, user, batch)
+        audit.record(s, user, "batch", batch.id, "epcis_import",
+                     after={"events": len(rows), "skipped": len(skipped)})
+    return {"imported": rows, "skipped": skipped}
+
+
+def _known_event_ids(s, batch: Batch) -> set[str]:
+    """eventIDs of the batch's history: those its entries were imported with, and
+    those its own entries (and its areas' in the season) are exported with."""
+    return {e.epcis_event_id or epcis.event_id(e.id) for e in batch_history(s, batch)}
+
+
+def _field(index: int, name: str) -> str:
+    return f"epcisBody.eventList[{index}].{name}"
+
+
+def _row(index: int, entry: dict, batch: Batch, user: User,
+         problems: list[epcis.EpcisProblem]) -> TraceEvent | None:
+    def fault(name: str, message: str) -> None:
+        problems.append(epcis.EpcisProblem(index, _field(index, name), message))
+
+    details = dict(entry["details"])
+    if entry["lot_uri"] is not None:
+        named = epcis.parse_lot_uri(entry["lot_uri"])
+        if not _is_this_lot(named, batch):
+            fault("quantityList[0].epcClass",
+                  f"names the lot {entry['lot_uri']}, not this batch "
+                  f"({lot_uri(batch)}).")
+        if entry["quantity"] is not None:
+            details["quantity"] = entry["quantity"]
+            details["unit"] = entry["uom"] or "KGM"
+    if entry["ilmd"]:
+        details["epcis_ilmd"] = entry["ilmd"]
+    area_id = facility_id = None
+    if entry["area_code"] is not None:
+        area = next((a for a in batch.areas if a.code == entry["area_code"]), None)
+        if area is None:
+            fault("agritrace:growingAreaCode",
+                  f"growing area {entry['area_code']} is not one this batch comes from "
+                  f"({', '.join(a.code or str(a.id) for a in batch.areas)}).")
+        else:
+            area_id = area.id
+    elif entry["location_uri"] is not None:
+        facility = batch.packing_facility
+        if facility is not None and entry["location_uri"] in _uris_of(facility):
+            facility_id = facility.id
+        else:
+            details["epcis_read_point"] = entry["location_uri"]
+    step = entry["biz_step"]
+    if step in CHECKED_STEPS:
+        wanted = DETAILS[step]
+        try:
+            checked = wanted(unknown=EXCLUDE).load(details)
+        except ValidationError as exc:
+            for key, messages in exc.messages.items():
+                fault(f"agritrace:{local_name(key)}",
+                      f"a {step.replace('_', ' ')} entry needs it: {' '.join(map(str, messages))}")
+            return None
+        details.update(checked)
+    disposition = entry["disposition"]
+    if step == "lab_testing" and disposition is None:
+        disposition = (Disposition.CONFORMANT if details["result"] <= details["limit"]
+                       else Disposition.NON_CONFORMANT).value
+    return TraceEvent(
+        biz_step=BizStep(step), disposition=Disposition(disposition) if disposition else None,
+        event_time=entry["event_time"], event_tz=entry["event_tz"], area_id=area_id,
+        batch_id=batch.id, facility_id=facility_id, details=details, recorded_by=user.id,
+        epcis_event_id=entry["event_id"])
+
+
+def _uris_of(facility: Facility) -> set[str]:
+    uris = {epcis.facility_uri(facility_id=facility.id)}
+    if facility.code:
+        uris.add(epcis.facility_uri(code=facility.code))
+    return uris
+
+
+def _is_this_lot(named: dict | None, batch: Batch) -> bool:
+    if named is None or named["lot"] != batch.lot_code:
+        return False
+    if "gtin" in named:
+        return batch.product.gtin is not None and named["gtin"] == batch.product.gtin
+    return (named["organization_id"], named["product_id"]) == (batch.organization_id,
+                                                                batch.product_id)
+
+
+def _invalid(message: str, problems: list[epcis.EpcisProblem]) -> Invalid:
+    """An import refused: the summary, and each problem under its field path (which
+    names the event's index) so that a client can point at it."""
+    errors: dict[str, list[str]] = {}
+    for problem in problems:
+        where = problem.field or "document"
+        shown = f"event {problem.event}: {problem.message}" if problem.event is not None \
+            else problem.message
+        errors.setdefault(where, []).append(shown)
+    return Invalid(_("The EPCIS document was not imported: %(why)s", why=message), errors)
