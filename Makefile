@@ -29,9 +29,13 @@ endef
 
 .PHONY: run test stop setup system-packages test-packages db migrate seed assets translations i18n-update
 
+# The stamp worker mints the orders too large for a web request; it runs beside
+# the app and stops with it.
 run: setup
 	@$(FLASK) seed banner --url http://$(HOST):$(PORT)
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@$(FLASK) stamps worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: setup test-packages
 	$(VENV)/bin/pytest

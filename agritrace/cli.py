@@ -11,6 +11,7 @@ from .models import Role
 users_cli = AppGroup("users", help="Accounts.")
 seed_cli = AppGroup("seed", help="Demo data.")
 boundaries_cli = AppGroup("boundaries", help="Province boundaries for the area checks.")
+stamps_cli = AppGroup("stamps", help="QR stamps (tem): minting runs, the minting worker.")
 
 
 @users_cli.command("create")
@@ -71,7 +72,51 @@ def load_boundary(province_code, path, crs):
     click.echo(f"Boundary of province {province_code} loaded: {km2:,.0f} km².")
 
 
+@stamps_cli.command("mint")
+@click.argument("batch_id", type=int)
+@click.argument("quantity", type=int)
+@click.option("--pin", is_flag=True, help="Give every stamp a scratch-off PIN.")
+def mint_stamps(batch_id, quantity, pin):
+    """Mint QUANTITY stamps for batch BATCH_ID here and now, showing progress."""
+    from .services import stamps
+    try:
+        order = stamps.order_stamps(None, batch_id, quantity, pin=pin, defer=True, system=True)
+        claimed = stamps.claim_order_by_id(order.id)
+        with click.progressbar(length=quantity, label=f"Batch {batch_id}",
+                               show_pos=True) as bar:
+            done = [0]
+
+            def advance(minted: int) -> None:
+                bar.update(minted - done[0])
+                done[0] = minted
+            order = stamps.run_order(claimed, progress=advance)
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
+    if order.status.value != "done":
+        raise click.ClickException(order.error or order.status.value)
+    click.echo(f"Run {order.run_id}: {quantity:,} stamps minted for batch {batch_id}; "
+               "download the print files and activate the run once printed.")
+
+
+@stamps_cli.command("worker")
+@click.option("--once", is_flag=True, help="Stop when no order is waiting.")
+def stamps_worker(once):
+    """Mint the orders too large for a web request, until stopped."""
+    import logging
+
+    from .services import stamps
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s stamps worker: %(message)s")
+    # Stopped mid-run (Ctrl-C, SIGTERM), the minting transaction is rolled back and the
+    # order is taken up again by the next worker: no handler is needed to stay whole.
+    click.echo(f"Stamp worker {stamps.worker_name()} waiting for orders.")
+    try:
+        stamps.work(once=once)
+    except KeyboardInterrupt:
+        pass
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(stamps_cli)
     app.cli.add_command(boundaries_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)

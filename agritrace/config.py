@@ -98,8 +98,14 @@ def load(overrides: dict | None = None) -> dict:
         "AREA_MAX_VERTICES": int(os.environ.get("AREA_MAX_VERTICES", "10000")),
         "AREA_MAX_FEATURES": int(os.environ.get("AREA_MAX_FEATURES", "20000")),
         "AREA_LIMITS_HA": _area_limits(),
+        # Stamps (tem): the largest run one order may mint; orders above the sync limit
+        # are minted by the worker; a worker silent this long is taken as dead.
+        "STAMP_RUN_LIMIT": int(os.environ.get("STAMP_RUN_LIMIT", "5000000")),
+        "STAMP_SYNC_LIMIT": int(os.environ.get("STAMP_SYNC_LIMIT", "50000")),
+        "STAMP_JOB_STALE_SECONDS": int(os.environ.get("STAMP_JOB_STALE_SECONDS", "60")),
         "DATA_DIR": str(localdb.DATA),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(localdb.DATA / "uploads")),
+        "PRODUCT_PHOTO_MAX_MB": float(os.environ.get("PRODUCT_PHOTO_MAX_MB", "8")),
     }
     config.update(overrides)
     return config

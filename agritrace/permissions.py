@@ -101,6 +101,8 @@ def _batch_rule(actor: User, batch: Any, write: bool) -> bool:
 
 
 def _batch_recall_rule(actor: User, batch: Any, write: bool) -> bool:
+    """Recalling a batch, and ordering, printing, activating or voiding its stamps:
+    its own organisation, or an official of its province."""
     if actor.role == Role.ADMIN:
         return True
     if actor.role == Role.OFFICIAL:
@@ -121,6 +123,7 @@ RULES: dict[str, Callable[[User, Any, bool], bool]] = {
     "area.review": _area_review_rule,
     "batch": _batch_rule,
     "batch.recall": _batch_recall_rule,
+    "batch.stamps": _batch_recall_rule,
 }
 
 

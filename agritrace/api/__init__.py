@@ -60,7 +60,7 @@ class IdConverter(IntegerConverter):
 
 def init_app(app: Flask) -> None:
     from . import (areas, batches, codes, diary, epcis, facilities, organizations, products,
-                   tokens, units, users)
+                   stamps, tokens, units, users)
 
     api.init_app(app, spec_kwargs={
         "info": {"description": "Traceability and growing-area codes: organisations, products, "
@@ -72,12 +72,13 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
     for module in (organizations, products, users, tokens, units, areas, facilities, codes,
-                   batches, diary):
+                   batches, diary, stamps):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.PREFIX)
         if getattr(module, "PUBLIC", False):
             PUBLIC_BLUEPRINTS.add(module.blp.name)
     # EPCIS lives at its own root, as the URL map gives it to other systems.
     api.register_blueprint(epcis.blp, url_prefix=epcis.PREFIX)
+    api.register_blueprint(stamps.orders, url_prefix="/api/v1" + stamps.ORDERS_PREFIX)
     api.register_blueprint(areas.imports, url_prefix="/api/v1" + areas.IMPORTS_PREFIX)
     api.register_blueprint(organizations.registrations,
                            url_prefix="/api/v1" + organizations.REGISTRATIONS_PREFIX)

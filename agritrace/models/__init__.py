@@ -10,15 +10,15 @@ from .facilities import Facility, FacilityKind, FacilityStatus
 from .organizations import OrgKind, Organization, OrgStatus
 from .products import CertScheme, Certification, Product
 from .scans import Report, ReportStatus, Scan, Verdict
-from .stamps import RunStatus, Stamp, StampRun
+from .stamps import OrderStatus, RunStatus, Stamp, StampOrder, StampRun
 from .users import ApiToken, Role, TokenScope, User
 
 __all__ = [
     "ACTIVE_AREA_STATUSES", "ApiToken", "AreaImport", "AreaStatus", "AuditEntry", "Base", "Batch", "BatchStatus",
     "BizStep", "CertScheme", "Certification", "CodeKind", "CodeSequence", "CodeTemplate",
     "Disposition", "EventType", "Facility", "FacilityKind", "FacilityStatus", "GrowingArea",
-    "GrowingAreaVersion", "ImportStatus", "OrgKind", "OrgStatus", "Organization", "Product", "Report",
-    "ProvinceBoundary", "ReportStatus", "Role", "RunStatus", "Scan", "Stamp", "StampRun", "TokenScope", "TraceEvent",
+    "GrowingAreaVersion", "ImportStatus", "OrderStatus", "OrgKind", "OrgStatus", "Organization", "Product", "Report",
+    "ProvinceBoundary", "ReportStatus", "Role", "RunStatus", "Scan", "Stamp", "StampOrder", "StampRun", "TokenScope", "TraceEvent",
     "User",
     "Verdict", "batch_areas",
 ]

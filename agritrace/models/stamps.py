@@ -3,8 +3,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import (ARRAY, BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Integer,
-                        LargeBinary, String, Text)
+from sqlalchemy import (ARRAY, BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Index,
+                        Integer, LargeBinary, String, Text, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Timestamped, enum_type
@@ -15,6 +15,48 @@ class RunStatus(enum.StrEnum):
     ISSUED = "issued"   # minted, not yet printed and activated
     ACTIVE = "active"
     VOID = "void"
+
+
+class OrderStatus(enum.StrEnum):
+    QUEUED = "queued"
+    MINTING = "minting"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class StampOrder(Timestamped, Base):  # đơn đặt tem
+    """A request for a run of stamps, and the job that mints it.
+
+    The run and its stamps are written in one transaction when minting ends, so a
+    minting that dies leaves no run and no stamp behind: only this row, which the
+    next worker takes up again (its heartbeat has stopped). Progress is written
+    beside the minting transaction, so the order page can show it."""
+    __tablename__ = "stamp_orders"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("minted >= 0 AND minted <= quantity", name="minted_range"),
+        CheckConstraint("status <> 'done' OR run_id IS NOT NULL", name="done_has_run"),
+        Index("ix_stamp_orders_waiting", "id", postgresql_where=text(
+            "status IN ('queued', 'minting')")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="RESTRICT"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    pin_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[OrderStatus] = mapped_column(enum_type(OrderStatus, "order_status"),
+                                                default=OrderStatus.QUEUED)
+    minted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("stamp_runs.id", ondelete="SET NULL"))
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    worker: Mapped[str | None] = mapped_column(String(100))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    batch: Mapped[Batch] = relationship(lazy="joined", innerjoin=True)
 
 
 class StampRun(Timestamped, Base):  # đợt phát hành tem
@@ -49,6 +91,8 @@ class Stamp(Timestamped, Base):  # tem truy xuất nguồn gốc
     # A random 63-bit integer: unguessable, and the printed code is derived from it.
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     run_id: Mapped[int] = mapped_column(ForeignKey("stamp_runs.id", ondelete="CASCADE"), index=True)
+    # A stamp follows its run (issued, active, void) unless it was voided on its own
+    # (a label torn or lost at the printer): only "void" is ever set here.
     status: Mapped[RunStatus] = mapped_column(enum_type(RunStatus, "stamp_status"),
                                               default=RunStatus.ISSUED)
     scan_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -1,0 +1,367 @@
+"""QR traceability stamps (tem truy xuất nguồn gốc): ordering and minting runs,
+activating them once printed, voiding them.
+
+A run of stamps is minted in one transaction with COPY: either every stamp of it
+exists or none does. Small orders are minted inside the request; larger ones by
+the stamp worker (`flask stamps worker`, started by `make run`), which reports its
+progress on the order beside the minting transaction.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable, Iterable, Iterator
+
+import psycopg
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select, text, update
+
+from labels import codes
+
+from .. import permissions
+from ..db import engine, session, transaction
+from ..errors import Conflict, Invalid, NotFound
+from ..models import (Batch, BatchStatus, Organization, OrderStatus, RunStatus, Stamp, StampOrder,
+                      StampRun, User)
+from ..schemas.batches import LOT_CODE
+from . import audit
+from .clock import now
+
+log = logging.getLogger(__name__)
+
+# Stamps are written in chunks so that progress can be shown and a collision on a
+# random id costs one chunk again, not the run.
+CHUNK = 100_000
+MAX_ATTEMPTS = 3
+RUN_FIELDS = ("status", "activated_at", "voided_at", "void_reason")
+Progress = Callable[[int], None]
+IdSource = Callable[[int], Iterable[int]]
+
+
+def _config(name: str) -> int:
+    return int(current_app.config[name])
+
+
+# --- ordering --------------------------------------------------------------------------
+
+def _fetch_batch(s, actor: User | None, batch_id: int) -> Batch:
+    """The batch, if the actor may order its stamps: its own organisation, or an
+    official of its province."""
+    return permissions.fetch(s, actor, Batch, batch_id, "batch.stamps", write=True, lock=True)
+
+
+def check_mintable(batch: Batch) -> None:
+    """Stamps are minted for an open batch whose lot can go into a GS1 Digital Link."""
+    if batch.status == BatchStatus.RECALLED:
+        raise Conflict(_("Batch %(lot)s was recalled; no new stamps can be made for it.",
+                         lot=batch.lot_code))
+    if batch.status == BatchStatus.CLOSED:
+        raise Conflict(_("Batch %(lot)s is closed; no new stamps can be made for it.",
+                         lot=batch.lot_code))
+    try:
+        LOT_CODE(batch.lot_code)
+    except Exception as exc:  # marshmallow's ValidationError, with the reason in words
+        raise Invalid(_("The lot code %(lot)s cannot be printed in a GS1 Digital Link: %(why)s",
+                        lot=batch.lot_code, why=" ".join(map(str, exc.messages))),
+                      {"lot_code": exc.messages}) from exc
+
+
+def order_stamps(actor: User | None, batch_id: int, quantity: int, *, pin: bool = False,
+                 defer: bool | None = None, system: bool = False,
+                 new_ids: IdSource | None = None) -> StampOrder:
+    """Order `quantity` stamps for a batch.
+
+    Up to STAMP_SYNC_LIMIT stamps are minted at once, in the same transaction as the
+    order; more are left to the worker (defer=True forces that, False forbids it).
+    """
+    limit = _config("STAMP_RUN_LIMIT")
+    if not 1 <= quantity <= limit:
+        raise Invalid(_("A run holds 1 to %(limit)s stamps.", limit=f"{limit:,}"),
+                      {"quantity": [_("Between 1 and %(limit)s.", limit=f"{limit:,}")]})
+    if defer is None:
+        defer = quantity > _config("STAMP_SYNC_LIMIT")
+    with transaction() as s:
+        if system:
+            batch = s.get(Batch, batch_id, with_for_update={"of": Batch})
+            if batch is None:
+                raise Invalid(_("Batch %(id)s does not exist.", id=batch_id))
+            user = None
+        else:
+            batch = _fetch_batch(s, actor, batch_id)
+            user = actor
+        check_mintable(batch)
+        order = StampOrder(batch_id=batch.id, quantity=quantity, pin_enabled=pin,
+                           requested_by=user.id if user else None, status=OrderStatus.QUEUED)
+        s.add(order)
+        s.flush()
+        audit.record(s, user, "stamp_order", order.id, "create",
+                     after={"batch_id": batch.id, "quantity": quantity, "pin": pin})
+        if not defer:
+            _mint(s, order, user, new_ids=new_ids)
+    return order
+
+
+def get_order(actor: User | None, order_id: int) -> StampOrder:
+    s = session()
+    order = s.get(StampOrder, order_id)
+    if order is None:
+        raise NotFound(_("Not found."))
+    permissions.check(actor, "batch", order.batch)
+    return order
+
+
+def list_orders(actor: User | None, batch_id: int) -> list[StampOrder]:
+    s = session()
+    permissions.fetch(s, actor, Batch, batch_id, "batch")
+    return list(s.scalars(select(StampOrder).where(StampOrder.batch_id == batch_id)
+                          .order_by(StampOrder.id.desc())))
+
+
+# --- minting ---------------------------------------------------------------------------
+
+def _mint(s, order: StampOrder, user: User | None, *, progress: Progress | None = None,
+          new_ids: IdSource | None = None) -> StampRun:
+    """Create the order's run and its stamps in the caller's transaction."""
+    new_ids = new_ids or codes.new_stamp_ids
+    run = StampRun(batch_id=order.batch_id, quantity=order.quantity,
+                   requested_by=order.requested_by, status=RunStatus.ISSUED,
+                   pin_enabled=order.pin_enabled,
+                   pin_key=codes.new_run_key() if order.pin_enabled else None,
+                   print_formats=[])
+    s.add(run)
+    s.flush()
+    cursor = s.connection().connection.driver_connection.cursor()
+    done = 0
+    while done < order.quantity:
+        wanted = min(CHUNK, order.quantity - done)
+        _copy_chunk(cursor, run.id, list(new_ids(wanted)), new_ids)
+        done += wanted
+        if progress is not None:
+            progress(done)
+    order.status, order.run_id, order.minted = OrderStatus.DONE, run.id, order.quantity
+    order.finished_at, order.error = now(), None
+    s.flush()
+    audit.record(s, user, "stamp_run", run.id, "mint",
+                 after={"batch_id": order.batch_id, "quantity": order.quantity,
+                        "order_id": order.id, "pin": order.pin_enabled})
+    return run
+
+
+def _copy_chunk(cursor, run_id: int, ids: list[int], new_ids: IdSource) -> None:
+    """COPY one chunk of stamps; on a collision with an existing id, draw new ids for
+    the colliding ones only and copy the chunk again."""
+    ids = _distinct(ids, new_ids)
+    while True:
+        cursor.execute("SAVEPOINT stamp_chunk")
+        try:
+            with cursor.copy("COPY stamps (id, run_id, status) FROM STDIN") as copy:
+                copy.write("".join(f"{i}\t{run_id}\tissued\n" for i in ids).encode())
+        except psycopg.errors.UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT stamp_chunk")
+            taken = {row[0] for row in cursor.execute(
+                "SELECT id FROM stamps WHERE id = ANY(%s)", (ids,))}
+            log.warning("stamp id collision: %d of %d ids drawn again", len(taken), len(ids))
+            kept = [i for i in ids if i not in taken]
+            ids = _distinct(kept + list(new_ids(len(ids) - len(kept))), new_ids)
+            continue
+        cursor.execute("RELEASE SAVEPOINT stamp_chunk")
+        return
+
+
+def _distinct(ids: list[int], new_ids: IdSource) -> list[int]:
+    """`ids` without repeats, topped up to the same length with new ones."""
+    unique = dict.fromkeys(ids)
+    while len(unique) < len(ids):
+        unique.update(dict.fromkeys(new_ids(len(ids) - len(unique))))
+    return list(unique)
+
+
+# --- the worker ------------------------------------------------------------------------
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def claim_order() -> int | None:
+    """Take the oldest waiting order, or one whose worker stopped beating (killed or
+    cut off: its transaction was rolled back, so nothing of it was written)."""
+    with transaction() as s:
+        return s.scalar(text("""
+            UPDATE stamp_orders SET status = 'minting', attempts = attempts + 1,
+                   worker = :worker, started_at = now(), heartbeat_at = now(), minted = 0,
+                   updated_at = now()
+            WHERE id = (SELECT id FROM stamp_orders
+                        WHERE status = 'queued'
+                           OR (status = 'minting'
+                               AND heartbeat_at < now() - make_interval(secs => :stale))
+                        ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING id"""), {"worker": worker_name(),
+                               "stale": _config("STAMP_JOB_STALE_SECONDS")})
+
+
+def claim_order_by_id(order_id: int) -> int:
+    """Claim one given waiting order (the CLI mints its own order in-process)."""
+    with transaction() as s:
+        claimed = s.scalar(text("""
+            UPDATE stamp_orders SET status = 'minting', attempts = attempts + 1,
+                   worker = :worker, started_at = now(), heartbeat_at = now(), minted = 0,
+                   updated_at = now()
+            WHERE id = :id AND status = 'queued' RETURNING id"""),
+            {"worker": worker_name(), "id": order_id})
+    if claimed is None:
+        raise Conflict(_("Order %(id)s is not waiting to be minted.", id=order_id))
+    return claimed
+
+
+def run_order(order_id: int, *, progress: Progress | None = None,
+              new_ids: IdSource | None = None) -> StampOrder:
+    """Mint a claimed order. A failure marks the order failed with the reason (or, for
+    a passing fault, leaves it to be tried again) and writes no stamp."""
+    beat = _heartbeat(order_id, progress)
+    s = session()
+    try:
+        with transaction() as s:
+            order = s.get(StampOrder, order_id)
+            if order.attempts > MAX_ATTEMPTS:
+                raise Conflict(_("Minting failed %(n)s times; order again.", n=MAX_ATTEMPTS))
+            batch = s.get(Batch, order.batch_id)
+            check_mintable(batch)
+            user = s.get(User, order.requested_by) if order.requested_by else None
+            _mint(s, order, user, progress=beat, new_ids=new_ids)
+    except (Conflict, Invalid) as exc:
+        _fail(order_id, exc.detail)
+    except psycopg.OperationalError:
+        raise      # the database went away: the order stays claimed and is retried
+    except Exception as exc:
+        log.exception("minting order %s failed", order_id)
+        _fail(order_id, str(exc)[:500])
+    finally:
+        beat.close()
+    s.expire_all()
+    return s.get(StampOrder, order_id)
+
+
+def _fail(order_id: int, reason: str) -> None:
+    with transaction() as s:
+        s.execute(update(StampOrder).where(StampOrder.id == order_id).values(
+            status=OrderStatus.FAILED, error=reason, finished_at=now()))
+
+
+class _heartbeat:
+    """Progress written on its own connection, outside the minting transaction, so that
+    the order page sees it and a dead worker's order can be told from a slow one."""
+
+    def __init__(self, order_id: int, progress: Progress | None):
+        self.order_id, self.progress = order_id, progress
+        self.connection = engine().connect().execution_options(isolation_level="AUTOCOMMIT")
+
+    def __call__(self, minted: int) -> None:
+        self.connection.execute(text(
+            "UPDATE stamp_orders SET minted = :minted, heartbeat_at = now() WHERE id = :id"),
+            {"minted": minted, "id": self.order_id})
+        if self.progress is not None:
+            self.progress(minted)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def work(*, once: bool = False, poll_seconds: float = 2.0,
+         should_stop: Callable[[], bool] = lambda: False) -> int:
+    """Mint waiting orders until stopped (or, with once, until none is waiting).
+    Returns how many orders were handled."""
+    import time
+    handled = 0
+    while not should_stop():
+        order_id = claim_order()
+        if order_id is None:
+            if once:
+                break
+            time.sleep(poll_seconds)
+            continue
+        order = run_order(order_id)
+        handled += 1
+        log.info("order %s: %s (%s stamps)", order_id, order.status.value, order.minted)
+    return handled
+
+
+# --- runs ------------------------------------------------------------------------------
+
+def _fetch_run(s, actor: User | None, run_id: int, *, write: bool = False,
+               lock: bool = False) -> StampRun:
+    run = s.get(StampRun, run_id, with_for_update={"of": StampRun} if lock else None)
+    if run is None:
+        raise NotFound(_("Not found."))
+    permissions.check(actor, "batch.stamps" if write else "batch", run.batch, write=write)
+    return run
+
+
+def get_run(actor: User | None, run_id: int) -> StampRun:
+    return _fetch_run(session(), actor, run_id)
+
+
+def list_runs(actor: User | None, *, batch_id: int | None = None,
+              status: RunStatus | None = None, offset: int = 0,
+              limit: int = 20) -> tuple[list[StampRun], int]:
+    permissions.require_login(actor)
+    where = [permissions.owner_filter(actor, Batch.organization_id,
+                                      Organization.province_code)]
+    if batch_id:
+        where.append(StampRun.batch_id == batch_id)
+    if status:
+        where.append(StampRun.status == status)
+    base = select(StampRun).join(Batch, Batch.id == StampRun.batch_id) \
+        .join(Organization, Organization.id == Batch.organization_id).where(*where)
+    s = session()
+    total = s.scalar(select(func.count()).select_from(base.subquery()))
+    rows = s.scalars(base.order_by(StampRun.id.desc()).offset(offset).limit(limit))
+    return list(rows.unique()), total
+
+
+def activate_run(actor: User | None, run_id: int) -> StampRun:
+    """Once printed, the run goes live: its stamps scan as genuine from now on."""
+    with transaction() as s:
+        run = _fetch_run(s, actor, run_id, write=True, lock=True)
+        if run.status != RunStatus.ISSUED:
+            raise Conflict(_("Only a run that is issued and not yet active can be activated "
+                             "(this one is %(status)s).", status=_(run.status.value)))
+        batch = run.batch
+        if batch.status == BatchStatus.RECALLED:
+            raise Conflict(_("Batch %(lot)s was recalled; its stamps cannot be activated.",
+                             lot=batch.lot_code))
+        if batch.on_hold:
+            raise Conflict(_("Batch %(lot)s is on hold (%(reason)s); an official must clear "
+                             "it before its stamps can be activated.", lot=batch.lot_code,
+                             reason=batch.hold_reason))
+        before = audit.snapshot(run, RUN_FIELDS)
+        run.status, run.activated_at = RunStatus.ACTIVE, now()
+        s.flush()
+        audit.record(s, actor, "stamp_run", run.id, "activate", before,
+                     audit.snapshot(run, RUN_FIELDS))
+    return run
+
+
+def void_run(actor: User | None, run_id: int, reason: str) -> StampRun:
+    """Void a run (lost at the printer, misprinted): its stamps scan as void."""
+    with transaction() as s:
+        run = _fetch_run(s, actor, run_id, write=True, lock=True)
+        if run.status == RunStatus.VOID:
+            raise Conflict(_("This run is already void."))
+        before = audit.snapshot(run, RUN_FIELDS)
+        run.status, run.voided_at, run.void_reason = RunStatus.VOID, now(), reason
+        s.flush()
+        audit.record(s, actor, "stamp_run", run.id, "void", before,
+                     audit.snapshot(run, RUN_FIELDS))
+    return run
+
+
+def stamp_ids(actor: User | None, run_id: int, *, write: bool = True) -> Iterator[int]:
+    """The run's stamp ids, streamed from the database in id order (bounded memory)."""
+    s = session()
+    run = _fetch_run(s, actor, run_id, write=write)
+    result = s.execute(select(Stamp.id).where(Stamp.run_id == run.id).order_by(Stamp.id)
+                       .execution_options(yield_per=20_000))
+    for (stamp_id,) in result:
+        yield stamp_id
