@@ -11,7 +11,8 @@ def create_app(config: dict | None = None) -> Flask:
     from . import api, cli, db, ogc, units
     from . import config as settings
     from .extensions import babel, csrf, login_manager, migrate, select_locale
-    from .web import account, admin, areas, errors, gis, portal, public
+    from .web import (account, admin, areas, batches, diary, errors, gis, media, portal,
+                      products, public, stamps)
 
     app = Flask(__name__, static_folder=str(settings.project_root() / "static"),
                 static_url_path="/static")
@@ -26,7 +27,8 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     public.init_login(login_manager)
 
-    for blueprint in (public.bp, account.bp, portal.bp, gis.bp, admin.bp, areas.bp, ogc.bp):
+    for blueprint in (public.bp, account.bp, portal.bp, gis.bp, admin.bp, areas.bp, ogc.bp,
+                      products.bp, media.bp, batches.bp, diary.bp, stamps.bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
     # The API authenticates by bearer token, or checks the X-CSRFToken header itself

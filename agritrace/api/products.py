@@ -4,7 +4,8 @@ from flask.views import MethodView
 from ..auth import current_actor
 from ..schemas.common import offset_limit
 from . import ApiBlueprint as Blueprint, page_of
-from ..schemas.products import ProductIn, ProductOut, ProductPatch, ProductQuery
+from ..schemas.products import PhotoFile, ProductIn, ProductOut, ProductPatch, ProductQuery
+from ..services import product_photos
 from ..services import products as service
 
 PREFIX = "/products"
@@ -40,3 +41,21 @@ class ProductById(MethodView):
     @blp.response(204)
     def delete(self, product_id):
         service.delete_product(current_actor(), product_id)
+
+
+@blp.route("/<id:product_id>/photo")
+class ProductPhoto(MethodView):
+    @blp.arguments(PhotoFile, location="files")
+    @blp.response(200, ProductOut)
+    def put(self, files, product_id):
+        """Set or replace the product's photo (multipart/form-data, file field `photo`).
+        A file that is not a JPEG, PNG or WebP image, too large, or declaring too many
+        pixels is refused with 422 and the photo stays as it was."""
+        upload = files["photo"]
+        return product_photos.set_product_photo(current_actor(), product_id, upload.read(),
+                                                upload.filename or "photo")
+
+    @blp.response(204)
+    def delete(self, product_id):
+        """Remove the product's photo (nothing happens when it has none)."""
+        product_photos.remove_product_photo(current_actor(), product_id)

@@ -2,11 +2,13 @@
 download the print files, activate the run once printed, or void it."""
 from __future__ import annotations
 
+from flask import send_file
 from flask.views import MethodView
 
 from ..auth import current_actor
 from ..schemas.common import offset_limit
-from ..schemas.stamps import OrderIn, OrderOut, RunOut, RunQuery, VoidIn
+from ..schemas.stamps import LabelsQuery, OrderIn, OrderOut, RunOut, RunQuery, VoidIn
+from ..services import stamp_prints
 from ..services import stamps as service
 from . import ApiBlueprint as Blueprint, page_of
 
@@ -71,3 +73,21 @@ class RunVoid(MethodView):
     def post(self, data, run_id):
         """Void the run (lost or misprinted): its stamps scan as void."""
         return service.void_run(current_actor(), run_id, data["reason"])
+
+
+@blp.route("/<id:run_id>/print")
+class RunPrint(MethodView):
+    @blp.arguments(LabelsQuery, location="query")
+    @blp.doc(responses={"200": {
+        "description": "The print file: PDF label sheets (a ZIP of PDFs past 500 pages), "
+                       "the PIN sheet, the print shop's CSV (code, url, pin) or a ZIP of "
+                       "one SVG per stamp.",
+        "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                    for t in ("application/pdf", "application/zip", "text/csv")}}})
+    def get(self, query, run_id):
+        """Download a print file of the run. Each QR holds the stamp's URL: a GS1
+        Digital Link when the product has a GTIN, else {PUBLIC_BASE_URL}/s/{code}."""
+        made = stamp_prints.print_file(current_actor(), run_id, query["format"],
+                                       query["template"])
+        return send_file(made.file, mimetype=made.mimetype, as_attachment=True,
+                         download_name=made.filename)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from datetime import date
-
+from flask import url_for
 from flask_babel import lazy_gettext as _l
+from flask_smorest.fields import Upload
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ..models import CertScheme
+from ..models import CertScheme, Product
+from ..services.product_photos import THUMB_SUFFIX
+from ..services.products import today
 from .common import GtinField, Id, PageQuery, PatchSchema, StrictSchema, Text
 
 
@@ -30,7 +32,7 @@ class CertificationOut(StrictSchema):
     issuer = fields.String()
     valid_from = fields.Date(allow_none=True)
     valid_until = fields.Date(allow_none=True)
-    expired = fields.Function(lambda c: not c.is_valid_on(date.today()))
+    expired = fields.Function(lambda c: not c.is_valid_on(today()))
 
 
 class ProductIn(StrictSchema):
@@ -59,6 +61,12 @@ class ProductPatch(PatchSchema):
     certifications = fields.List(fields.Nested(CertificationIn), validate=validate.Length(max=20))
 
 
+def _photo_url(product: Product, suffix: str = "") -> str | None:
+    if not product.image_path:
+        return None
+    return url_for("media.product_photo", name=product.image_path + suffix, _external=True)
+
+
 class ProductOut(StrictSchema):
     id = fields.Integer()
     organization_id = fields.Integer()
@@ -71,8 +79,21 @@ class ProductOut(StrictSchema):
     description = fields.String()
     description_en = fields.String()
     certifications = fields.List(fields.Nested(CertificationOut))
+    photo_url = fields.Function(_photo_url, allow_none=True, metadata={
+        "type": "string", "format": "uri",
+        "description": "The photo, JPEG, at most 1200 px on the long side; null without one."})
+    thumbnail_url = fields.Function(lambda p: _photo_url(p, THUMB_SUFFIX), allow_none=True,
+                                    metadata={"type": "string", "format": "uri",
+                                              "description": "The photo at 320 px."})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+
+
+class PhotoFile(StrictSchema):
+    photo = Upload(required=True, metadata={
+        "description": "A JPEG, PNG or WebP image (the type is read from the content), at "
+                       "most PRODUCT_PHOTO_MAX_MB (default 8 MB) and 40 megapixels. It is "
+                       "turned upright, resized and saved as JPEG without its metadata."})
 
 
 class ProductQuery(PageQuery):

@@ -5,6 +5,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates
 
+from labels.templates import TEMPLATES
+
 from ..models import OrderStatus, RunStatus
 from .common import Id, PageQuery, StrictSchema, Text
 
@@ -65,4 +67,7 @@ class VoidIn(StrictSchema):
 class LabelsQuery(StrictSchema):
     format = fields.String(load_default="pdf", validate=validate.OneOf(
         ["pdf", "pins-pdf", "csv", "svg-zip"]))
-    template = fields.String(load_default="a4-3x8")
+    template = fields.String(load_default="a4-3x8", validate=validate.OneOf(
+        sorted(TEMPLATES)), metadata={
+        "description": "Label sheet: A4 3×8 (70×37 mm), A4 5×13 (38×21.2 mm) or a roll "
+                       "of 30×20 mm labels"})

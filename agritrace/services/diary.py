@@ -3,7 +3,8 @@ batch, and when. A spraying whose pre-harvest interval (thời gian cách ly) en
 after a batch's harvest puts the batch on hold until an official clears it."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, false, func, or_, select, true
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from .. import permissions
 from ..db import session, transaction
-from ..errors import Conflict, Forbidden, Invalid
+from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import (Batch, BatchStatus, BizStep, Disposition, GrowingArea, Organization, Role,
                       TraceEvent, User, batch_areas)
 from ..schemas.diary import STEP_TO_BIZ
@@ -39,11 +40,35 @@ def visible_events(actor: User | None) -> ColumnElement[bool]:
     return or_(TraceEvent.area_id.in_(areas), TraceEvent.batch_id.in_(batches))
 
 
+# The area entries that belong to a batch's story: those on its growing areas in the
+# season before its harvest. A year covers every crop we register, perennials
+# included (a dragon-fruit season is shorter; rice much shorter).
+SEASON = timedelta(days=365)
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def in_history_of(batch: Batch) -> ColumnElement[bool]:
+    """The batch's own entries, and those on its areas in the season before its harvest
+    (before today while it has no harvest date)."""
+    day = batch.harvest_date or now().astimezone(LOCAL).date()
+    end = datetime.combine(day + timedelta(days=1), time(), LOCAL)
+    on_areas = (TraceEvent.area_id.in_([a.id for a in batch.areas])
+                & TraceEvent.batch_id.is_(None)
+                & (TraceEvent.event_time >= end - SEASON) & (TraceEvent.event_time < end))
+    return or_(TraceEvent.batch_id == batch.id, on_areas)
+
+
 def list_events(actor: User | None, *, area_id: int | None = None, batch_id: int | None = None,
+                history_of: Batch | None = None,
                 since: datetime | None = None, until: datetime | None = None,
-                offset: int = 0, limit: int = 20) -> tuple[list[TraceEvent], int]:
+                offset: int = 0, limit: int = 20,
+                newest_first: bool = False) -> tuple[list[TraceEvent], int]:
+    """Oldest first (the order of the API and of EPCIS); pages show the newest first.
+    `history_of` a batch: its entries and its areas' in its season."""
     permissions.require_login(actor)
     where = [visible_events(actor)]
+    if history_of is not None:
+        where.append(in_history_of(history_of))
     if area_id:
         where.append(TraceEvent.area_id == area_id)
     if batch_id:
@@ -54,9 +79,32 @@ def list_events(actor: User | None, *, area_id: int | None = None, batch_id: int
         where.append(TraceEvent.event_time < until)
     s = session()
     total = s.scalar(select(func.count()).select_from(TraceEvent).where(*where))
-    rows = s.scalars(select(TraceEvent).where(*where)
-                     .order_by(TraceEvent.event_time, TraceEvent.id).offset(offset).limit(limit))
+    order = (TraceEvent.event_time.desc(), TraceEvent.id.desc()) if newest_first \
+        else (TraceEvent.event_time, TraceEvent.id)
+    rows = s.scalars(select(TraceEvent).where(*where).order_by(*order)
+                     .offset(offset).limit(limit))
     return list(rows), total
+
+
+def get_event(actor: User | None, event_id: int) -> TraceEvent:
+    permissions.require_login(actor)
+    event = session().scalar(select(TraceEvent).where(TraceEvent.id == event_id,
+                                                      visible_events(actor)))
+    if event is None:
+        raise NotFound(_("Not found."))
+    return event
+
+
+def subjects(events: list[TraceEvent]) -> tuple[dict[int, GrowingArea], dict[int, Batch]]:
+    """The areas and batches that entries are about, by id, in two queries. Only for
+    entries the actor was allowed to read: an entry's subjects are readable with it."""
+    s = session()
+    area_ids = {e.area_id for e in events if e.area_id}
+    batch_ids = {e.batch_id for e in events if e.batch_id}
+    areas = s.scalars(select(GrowingArea).where(GrowingArea.id.in_(area_ids))) \
+        if area_ids else []
+    batches = s.scalars(select(Batch).where(Batch.id.in_(batch_ids))) if batch_ids else []
+    return {a.id: a for a in areas}, {b.id: b for b in batches}
 
 
 def record_event(actor: User | None, data: dict) -> TraceEvent:

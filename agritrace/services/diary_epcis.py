@@ -8,14 +8,13 @@ picks the rows, checks who may do what, and resolves identifiers to our records.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
 from marshmallow import EXCLUDE, ValidationError
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from .. import epcis, permissions
 from ..db import session, transaction
@@ -27,11 +26,6 @@ from ..schemas.diary import DETAILS
 from . import audit, diary
 from .clock import now
 
-# The area entries that belong to a batch's story: those on its growing areas in the
-# season before its harvest. A year covers every crop we register, perennials
-# included (a dragon-fruit season is shorter; rice much shorter).
-SEASON = timedelta(days=365)
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_IMPORT_EVENTS = 10_000
 MAX_EXPORT_EVENTS = 10_000
 # Diary steps whose details the platform acts on: a spraying's pre-harvest interval
@@ -48,16 +42,8 @@ def _base_url() -> str:
 # --- export --------------------------------------------------------------------------
 
 def batch_history(s, batch: Batch) -> list[TraceEvent]:
-    """The batch's own entries and those on its areas in the season before its harvest
-    (before today while it has no harvest date), oldest first."""
-    area_ids = [a.id for a in batch.areas]
-    day = batch.harvest_date or now().astimezone(LOCAL).date()
-    end = datetime.combine(day + timedelta(days=1), time(), LOCAL)
-    on_areas = (TraceEvent.area_id.in_(area_ids) & TraceEvent.batch_id.is_(None)
-                & (TraceEvent.event_time >= end - SEASON)
-                & (TraceEvent.event_time < end))
-    return list(s.scalars(select(TraceEvent)
-                          .where(or_(TraceEvent.batch_id == batch.id, on_areas))
+    """The entries of the batch's story (see diary.in_history_of), oldest first."""
+    return list(s.scalars(select(TraceEvent).where(diary.in_history_of(batch))
                           .order_by(TraceEvent.event_time, TraceEvent.id)))
 
 

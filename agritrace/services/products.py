@@ -1,6 +1,9 @@
 """Products of an organisation, with their certifications."""
 from __future__ import annotations
 
+from datetime import date
+from zoneinfo import ZoneInfo
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -9,9 +12,18 @@ from .. import permissions
 from ..db import session, transaction
 from ..errors import Conflict, Invalid, NotFound
 from ..models import Batch, Certification, Organization, Product, Role, User
-from . import audit
+from . import audit, clock, product_photos
 
 FIELDS = ("organization_id", "name", "name_en", "category", "gtin", "ocop_stars")
+CERT_FIELDS = ("scheme", "number", "issuer", "valid_from", "valid_until")
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+MAX_CERTIFICATIONS = 20  # as the API's list of certifications allows
+
+
+def today() -> date:
+    """Today in Vietnam: a certification valid until a day holds through that whole day
+    there, whatever the server's time zone, on every page and in the API alike."""
+    return clock.now().astimezone(VIETNAM).date()
 
 
 def list_products(actor: User | None, *, organization_id: int | None = None,
@@ -113,3 +125,32 @@ def delete_product(actor: User | None, product_id: int) -> None:
         audit.record(s, actor, "product", product.id, "delete",
                      before=audit.snapshot(product, FIELDS))
         s.delete(product)
+    product_photos.discard_files(product.image_path)
+
+
+def add_certification(actor: User | None, product_id: int, data: dict) -> Certification:
+    """Add one certification (chứng nhận) to a product."""
+    with transaction() as s:
+        product = permissions.fetch(s, actor, Product, product_id, "product", write=True,
+                                    lock=True)
+        if len(product.certifications) >= MAX_CERTIFICATIONS:
+            raise Invalid(_("A product has at most %(n)s certifications.", n=MAX_CERTIFICATIONS))
+        certification = Certification(**data)
+        product.certifications.append(certification)
+        s.flush()
+        audit.record(s, actor, "product", product.id, "add_certification",
+                     after=audit.snapshot(certification, CERT_FIELDS))
+    return certification
+
+
+def remove_certification(actor: User | None, product_id: int, certification_id: int) -> None:
+    with transaction() as s:
+        product = permissions.fetch(s, actor, Product, product_id, "product", write=True,
+                                    lock=True)
+        certification = next((c for c in product.certifications if c.id == certification_id),
+                             None)
+        if certification is None:
+            raise NotFound(_("Not found."))
+        audit.record(s, actor, "product", product.id, "remove_certification",
+                     before=audit.snapshot(certification, CERT_FIELDS))
+        product.certifications.remove(certification)

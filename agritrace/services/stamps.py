@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 
 import psycopg
 from flask import current_app
@@ -355,13 +355,3 @@ def void_run(actor: User | None, run_id: int, reason: str) -> StampRun:
         audit.record(s, actor, "stamp_run", run.id, "void", before,
                      audit.snapshot(run, RUN_FIELDS))
     return run
-
-
-def stamp_ids(actor: User | None, run_id: int, *, write: bool = True) -> Iterator[int]:
-    """The run's stamp ids, streamed from the database in id order (bounded memory)."""
-    s = session()
-    run = _fetch_run(s, actor, run_id, write=write)
-    result = s.execute(select(Stamp.id).where(Stamp.run_id == run.id).order_by(Stamp.id)
-                       .execution_options(yield_per=20_000))
-    for (stamp_id,) in result:
-        yield stamp_id

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 
 from .. import permissions
 from ..auth import current_actor
@@ -21,3 +21,16 @@ def role_required(*roles: Role):
             return view(*args, **kwargs)
         return wrapper
     return decorate
+
+
+def side_routes(bp: Blueprint):
+    """A `route(rule)` decorator serving one view under /portal (producers) and /gis
+    (officials), with the side passed to it: the role decides what is offered."""
+    def route(rule: str, sides=("portal", "gis"), **options):
+        def decorate(view):
+            for side in sides:
+                bp.add_url_rule(f"/{side}{rule}", view_func=view, defaults={"side": side},
+                                **options)
+            return view
+        return decorate
+    return route

@@ -21,7 +21,7 @@ from ..schemas.common import Id, Text, WardCode
 from ..schemas.forms import FormSchema
 from ..schemas.messages import localize
 from ..services import area_exports, area_imports, areas, organizations
-from .access import role_required
+from .access import role_required, side_routes
 from .maps import area_map
 
 bp = Blueprint("areas", __name__)
@@ -29,14 +29,7 @@ STAFF = (Role.PRODUCER, Role.OFFICIAL, Role.ADMIN)
 OFFICIALS = (Role.OFFICIAL, Role.ADMIN)
 
 
-def route(rule: str, **options):
-    """The same view under /portal (producers) and /gis (officials)."""
-    def decorate(view):
-        for side in ("portal", "gis"):
-            bp.add_url_rule(f"/{side}{rule}", view_func=view, defaults={"side": side},
-                            **options)
-        return view
-    return decorate
+route = side_routes(bp)
 
 
 class UploadForm(ImportForm):

@@ -46,4 +46,5 @@ def index():
         if actor.organization_id else None
     rows, total = products.list_products(actor, limit=100)
     return render_template("portal/index.html", org=org, products=rows, total=total,
-                           errors=errors, form=request.form), 400 if errors else 200
+                           today=products.today(), errors=errors, form=request.form), \
+        400 if errors else 200

@@ -162,3 +162,19 @@ def test_activation_waits_for_a_hold_to_be_cleared_and_void_ends_a_run(client, d
     assert [r["id"] for r in listed.get_json()] == [run_id]
     assert client.get("/api/v1/stamp-runs", query_string={"batch_id": batch["id"]},
                       headers=english(world.token(world.producer_b))).get_json() == []
+
+
+def test_print_files_through_the_api(client, db, world, batch):
+    a = english(world.token(world.producer_a))
+    run_id = order(client, a, batch["id"], 40).get_json()["run_id"]
+    url = f"/api/v1/stamp-runs/{run_id}/print"
+    got = client.get(url, query_string={"format": "csv"}, headers=a)
+    assert got.status_code == 200 and got.mimetype == "text/csv"
+    assert "attachment" in got.headers["Content-Disposition"]
+    assert len(got.get_data(as_text=True).strip().splitlines()) == 41
+    for query, field in (({"format": "docx"}, "format"), ({"template": "a3-1x1"}, "template")):
+        bad = client.get(url, query_string=query, headers=a)
+        assert bad.status_code == 422 and field in bad.get_json()["errors"]
+    assert client.get(url, query_string={"format": "pins-pdf"}, headers=a).status_code == 409
+    assert client.get(url, headers=english(world.token(world.producer_b))).status_code == 404
+    assert client.get(url).status_code == 401
