@@ -11,8 +11,8 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST     ?= 127.0.0.1
 PORT     ?= 5000
 
-SYSTEM_PACKAGES := postgresql-15 postgresql-15-postgis-3 python3-venv
-TEST_PACKAGES   := chromium fonts-dejavu-core gdal-bin
+SYSTEM_PACKAGES := postgresql-15 postgresql-15-postgis-3 python3-venv fonts-dejavu-core
+TEST_PACKAGES   := chromium fonts-dejavu-core gdal-bin libcairo2
 
 # Install the Debian packages of $(1) that are missing, and nothing else.
 define ensure_packages
