@@ -41,6 +41,13 @@ TERMS = (
     lazy_gettext("checked"),
     lazy_gettext("imported"),
     lazy_gettext("discarded"),
+    # RunStatus (issued and active are above)
+    lazy_gettext("void"),
+    # OrderStatus
+    lazy_gettext("queued"),
+    lazy_gettext("minting"),
+    lazy_gettext("done"),
+    lazy_gettext("failed"),
     # area and facility actions, shown as "Cannot %(action)s …"
     lazy_gettext("submit"),
     lazy_gettext("approve"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates
 
@@ -24,7 +25,7 @@ class OrderIn(StrictSchema):
         limit = current_app.config["STAMP_RUN_LIMIT"]
         if not 1 <= value <= limit:
             raise ValidationError(str(_l("Order between 1 and %(limit)s stamps.",
-                                         limit=f"{limit:,}")))
+                                         limit=format_decimal(limit))))
 
 
 class OrderOut(StrictSchema):

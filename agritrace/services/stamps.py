@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 
 import psycopg
 from flask import current_app
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text, update
 
@@ -78,8 +79,8 @@ def order_stamps(actor: User | None, batch_id: int, quantity: int, *, pin: bool 
     """
     limit = _config("STAMP_RUN_LIMIT")
     if not 1 <= quantity <= limit:
-        raise Invalid(_("A run holds 1 to %(limit)s stamps.", limit=f"{limit:,}"),
-                      {"quantity": [_("Between 1 and %(limit)s.", limit=f"{limit:,}")]})
+        raise Invalid(_("A run holds 1 to %(limit)s stamps.", limit=format_decimal(limit)),
+                      {"quantity": [_("Between 1 and %(limit)s.", limit=format_decimal(limit))]})
     if defer is None:
         defer = quantity > _config("STAMP_SYNC_LIMIT")
     with transaction() as s:

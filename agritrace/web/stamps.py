@@ -3,7 +3,7 @@ files, activate the run once printed, or void it. Producers under /portal, the
 province's officials under /gis."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields
@@ -64,6 +64,7 @@ def order(side: str, batch_id: int):
     runs, _n = stamps.list_runs(actor, batch_id=batch.id, limit=100)
     return render_template("stamps/order.html", side=side, batch=batch, runs=runs,
                            orders=stamps.list_orders(actor, batch.id), errors=errors,
+                           sync_limit=current_app.config["STAMP_SYNC_LIMIT"],
                            form=request.form), 400 if errors else 200
 
 
