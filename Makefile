@@ -10,6 +10,8 @@ FLASK    := $(VENV)/bin/flask --app agritrace
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST     ?= 127.0.0.1
 PORT     ?= 5000
+# Stamps print their QR with this address: by default the one `make run` serves on.
+export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 SYSTEM_PACKAGES := postgresql-15 postgresql-15-postgis-3 python3-venv fonts-dejavu-core
 TEST_PACKAGES   := chromium fonts-dejavu-core gdal-bin libcairo2
