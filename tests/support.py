@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 from agritrace import create_app, localdb
@@ -131,3 +132,27 @@ def plot(east_m: float = 0, north_m: float = 0, width_m: float = 100, height_m: 
     m_per_deg_lon = 111_320.0 * math.cos(math.radians(lat))
     x0, y0 = lon + east_m / m_per_deg_lon, lat + north_m / m_per_deg_lat
     return box(x0, y0, x0 + width_m / m_per_deg_lon, y0 + height_m / m_per_deg_lat)
+
+
+@contextmanager
+def live_demo(suffix: str, **config):
+    """The app on loopback, on a fresh database with the demo data loaded as `make run`
+    loads it: (app, base URL) for a real browser; dropped afterwards."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from agritrace.seed import demo
+    url = make_database(suffix)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": f"live-{suffix}", **config})
+    with app.app_context():
+        demo.load()
+    server = make_server("127.0.0.1", 0, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        app.extensions[EXTENSION].kw["bind"].dispose()
+        drop(url)

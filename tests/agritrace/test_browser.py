@@ -1,14 +1,9 @@
 """A real headless Chromium (Debian's) against the app served on loopback, on a
 database with the demo data loaded exactly as `make run` loads it."""
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
-from agritrace import create_app
-from agritrace.db import EXTENSION
 from agritrace.seed import demo
-from support import ARTIFACTS, drop, make_database
+from support import ARTIFACTS, live_demo
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -20,19 +15,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def live_url():
-    url = make_database("live")
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "live-test"})
-    with app.app_context():
-        demo.load()
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        app.extensions[EXTENSION].kw["bind"].dispose()
-        drop(url)
+    with live_demo("live") as (_app, url):
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -1,18 +1,15 @@
 """A farmer keeps the diary on a phone: Debian's Chromium as a 390 × 844 touch screen,
 a week of entries tapped through the three screens, on the demo data."""
-import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from agritrace import create_app
-from agritrace.db import EXTENSION, session
+from agritrace.db import session
 from agritrace.models import TraceEvent, User
 from agritrace.seed import demo
-from support import ARTIFACTS, drop, make_database
+from support import ARTIFACTS, live_demo
 from test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 pytestmark = pytest.mark.browser
@@ -43,19 +40,8 @@ SCROLL_WIDTH = "() => document.documentElement.scrollWidth"
 
 @pytest.fixture(scope="module")
 def live():
-    url = make_database("live_diary")
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "live-diary-test"})
-    with app.app_context():
-        demo.load()
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        app.extensions[EXTENSION].kw["bind"].dispose()
-        drop(url)
+    with live_demo("live_diary") as served:
+        yield served
 
 
 def fits_a_thumb(page, screen: str) -> None:
