@@ -14,7 +14,7 @@ PORT     ?= 5000
 export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 SYSTEM_PACKAGES := postgresql-15 postgresql-15-postgis-3 python3-venv fonts-dejavu-core
-TEST_PACKAGES   := chromium fonts-dejavu-core gdal-bin libcairo2
+TEST_PACKAGES   := chromium fonts-dejavu-core gdal-bin libcairo2 wrk
 
 # Install the Debian packages of $(1) that are missing, and nothing else.
 define ensure_packages

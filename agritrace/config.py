@@ -54,6 +54,27 @@ def _area_limits() -> dict[str, tuple[float, float]]:
     return limits
 
 
+# Requests a client may make in a window of seconds, per kind: scans of stamp pages,
+# scratch-PIN checks on /verify, and reports (phản ánh); "pin" counts the PIN
+# attempts on one stamp from anywhere, so a PIN cannot be guessed from many addresses.
+# Override with e.g. RATE_LIMIT_SCAN=120/60.
+DEFAULT_RATE_LIMITS = {"scan": (60, 60), "verify": (20, 600), "report": (5, 3600),
+                       "pin": (10, 3600)}
+
+
+def _rate_limits() -> dict[str, tuple[int, int]]:
+    limits = dict(DEFAULT_RATE_LIMITS)
+    for kind in DEFAULT_RATE_LIMITS:
+        raw = os.environ.get(f"RATE_LIMIT_{kind.upper()}")
+        if raw:
+            try:
+                hits, seconds = (int(part) for part in raw.split("/"))
+            except ValueError:
+                raise ConfigError(f"RATE_LIMIT_{kind.upper()} is not hits/seconds: {raw!r}")
+            limits[kind] = (hits, seconds)
+    return limits
+
+
 def load(overrides: dict | None = None) -> dict:
     overrides = overrides or {}
     production = (overrides.get("ENV") or os.environ.get("AGRITRACE_ENV", "development")) \
@@ -106,6 +127,21 @@ def load(overrides: dict | None = None) -> dict:
         "DATA_DIR": str(localdb.DATA),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(localdb.DATA / "uploads")),
         "PRODUCT_PHOTO_MAX_MB": float(os.environ.get("PRODUCT_PHOTO_MAX_MB", "8")),
+        # The public scan page (trang quét tem). A stamp seen by more distinct clients
+        # than SCAN_COPY_CLIENTS is a suspected copy (a client's hash changes daily, so
+        # one buyer scanning on several days counts several times); so is one whose
+        # consented locations are further apart than SCAN_MAX_SPEED_KMH allows in the
+        # time between them, beyond the coarseness of the locations (SLACK).
+        "SCAN_COPY_CLIENTS": int(os.environ.get("SCAN_COPY_CLIENTS", "10")),
+        "SCAN_MAX_SPEED_KMH": float(os.environ.get("SCAN_MAX_SPEED_KMH", "900")),
+        "SCAN_TRAVEL_SLACK_KM": float(os.environ.get("SCAN_TRAVEL_SLACK_KM", "30")),
+        # A batch's story (product, producer, areas, diary) is rendered once per worker
+        # and reused this long; the verdict and a recall are never cached.
+        "SCAN_STORY_CACHE_SECONDS": float(os.environ.get("SCAN_STORY_CACHE_SECONDS", "60")),
+        "RATE_LIMITS": _rate_limits(),
+        # Behind a reverse proxy the client is the address the proxy puts into
+        # X-Forwarded-For: set the number of proxies in front of the app.
+        "TRUSTED_PROXY_HOPS": int(os.environ.get("TRUSTED_PROXY_HOPS", "0")),
     }
     config.update(overrides)
     return config

@@ -110,6 +110,15 @@ def _batch_recall_rule(actor: User, batch: Any, write: bool) -> bool:
     return batch.organization_id == actor.organization_id
 
 
+def _report_rule(actor: User, report: Any, write: bool) -> bool:
+    """Consumers' reports (phản ánh): the officials of the province they reached; those
+    that reached no province (an unknown code and product), the administrators."""
+    if actor.role == Role.ADMIN:
+        return True
+    return actor.role == Role.OFFICIAL and report.province_code is not None \
+        and report.province_code == actor.province_code
+
+
 def _token_rule(actor: User, token: Any, write: bool) -> bool:
     return token.user_id == actor.id
 
@@ -124,6 +133,7 @@ RULES: dict[str, Callable[[User, Any, bool], bool]] = {
     "batch": _batch_rule,
     "batch.recall": _batch_recall_rule,
     "batch.stamps": _batch_recall_rule,
+    "report": _report_rule,
 }
 
 
