@@ -24,7 +24,7 @@ from labels import codes
 from .. import permissions
 from ..db import engine, session, transaction
 from ..errors import Conflict, Invalid, NotFound
-from ..models import (Batch, BatchStatus, Organization, OrderStatus, RunStatus, Stamp, StampOrder,
+from ..models import (Batch, BatchStatus, Organization, OrderStatus, RunStatus, StampOrder,
                       StampRun, User)
 from ..schemas.batches import LOT_CODE
 from . import audit
@@ -134,6 +134,9 @@ def _mint(s, order: StampOrder, user: User | None, *, progress: Progress | None 
     s.add(run)
     s.flush()
     cursor = s.connection().connection.driver_connection.cursor()
+    # The check that each chunk's stamps have their run (migration 0007) holds the
+    # chunk's rows in memory; with the default work_mem they would spill to disk.
+    cursor.execute("SET LOCAL work_mem = '64MB'")
     done = 0
     while done < order.quantity:
         wanted = min(CHUNK, order.quantity - done)

@@ -1,6 +1,8 @@
 """Ordering, minting, activating and voiding runs of QR stamps, on a real PostGIS."""
 import pytest
-from sqlalchemy import func, select
+from psycopg.errors import ForeignKeyViolation
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from agritrace.models import AuditEntry, Stamp, StampOrder, StampRun
 from agritrace.services import stamps
@@ -70,6 +72,28 @@ def test_colliding_ids_are_drawn_again_and_only_they(app, client, db, world, bat
     assert {i for i in ids if i >= 10**15} == ids
     assert db.scalar(select(func.count()).select_from(Stamp)
                      .where(Stamp.run_id == first["run_id"])) == 300
+
+
+def test_a_stamp_needs_its_run_and_a_run_with_stamps_stays(client, db, world, batch):
+    """stamps.run_id is kept by triggers, not a per-row foreign key (migration 0007):
+    the same rules, for COPY, INSERT and UPDATE, and for deleting a run."""
+    a = english(world.token(world.producer_a))
+    run_id = order(client, a, batch["id"], 10).get_json()["run_id"]
+    missing = db.scalar(select(func.max(StampRun.id))) + 1000
+    raw = db.connection().connection.driver_connection
+    raw.execute("SAVEPOINT before_copy")
+    with pytest.raises(ForeignKeyViolation, match=f"stamp run {missing} does not"):
+        with raw.cursor().copy("COPY stamps (id, run_id, status) FROM STDIN") as copy:
+            copy.write(f"77\t{run_id}\tissued\n78\t{missing}\tissued\n")
+    raw.execute("ROLLBACK TO SAVEPOINT before_copy")
+    for statement in (f"INSERT INTO stamps (id, run_id, status) VALUES (79, {missing}, 'issued')",
+                      f"UPDATE stamps SET run_id = {missing} WHERE run_id = {run_id}",
+                      f"DELETE FROM stamp_runs WHERE id = {run_id}"):
+        with pytest.raises(IntegrityError, match="stamp run"):
+            with db.begin_nested():
+                db.execute(text(statement))
+    assert db.scalar(select(func.count()).where(Stamp.run_id == run_id)) == 10
+    assert db.scalar(select(func.count()).where(Stamp.id.in_([77, 78, 79]))) == 0
 
 
 @pytest.mark.parametrize("quantity, words", [
