@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from agritrace.models import AuditEntry, Batch
+from agritrace.models import AuditEntry, Batch, Organization, OrgStatus
 from support import english, plot
 
 
@@ -102,3 +102,20 @@ def test_lot_codes_are_unique_per_organisation(client, db, world):
     assert new_batch(client, a, world, areas).status_code == 201
     again = new_batch(client, a, world, areas)
     assert again.status_code == 409 and "lot_code" in again.get_json()["errors"]
+
+
+def test_only_an_approved_organisation_opens_batches(client, db, world):
+    a = english(world.token(world.producer_a))
+    area = issued_area(client, world, 0)
+    org = db.get(Organization, world.producer_a.organization_id)
+    for status in (OrgStatus.PENDING, OrgStatus.REJECTED):
+        org.status = status
+        db.flush()
+        before = state(db)
+        refused = new_batch(client, a, world, [area])
+        assert refused.status_code == 409, refused.get_json()
+        assert "is not approved yet" in refused.get_json()["detail"]
+        assert state(db) == before
+    org.status = OrgStatus.APPROVED
+    db.flush()
+    assert new_batch(client, a, world, [area]).status_code == 201
