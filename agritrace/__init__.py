@@ -12,7 +12,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import config as settings
     from .extensions import babel, csrf, login_manager, migrate, select_locale
     from .web import (account, admin, areas, batches, diary, errors, gis, media, portal,
-                      products, public, reports, scan, stamps)
+                      products, public, reports, scan, stamps, stats, tiles, webgis)
 
     app = Flask(__name__, static_folder=str(settings.project_root() / "static"),
                 static_url_path="/static")
@@ -29,7 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     for blueprint in (public.bp, account.bp, portal.bp, gis.bp, admin.bp, areas.bp, ogc.bp,
                       products.bp, media.bp, batches.bp, diary.bp, stamps.bp, scan.bp,
-                      reports.bp):
+                      reports.bp, tiles.bp, webgis.bp, stats.bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
     # The API authenticates by bearer token, or checks the X-CSRFToken header itself
