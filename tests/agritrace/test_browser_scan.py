@@ -1,19 +1,15 @@
 """The scan page in Debian's Chromium as a 390 × 844 phone, on the demo data with a
 run of stamps for the rice batch and one for the lime batch, which is then recalled.
 The basemap's host is unreachable, as on a weak or filtered connection."""
-import threading
-
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from agritrace import create_app
-from agritrace.db import EXTENSION, session
+from agritrace.db import session
 from agritrace.models import Batch, Product, Stamp, User
 from agritrace.seed import demo
 from agritrace.services import batches, stamps
 from labels.codes import compact_code
-from support import ARTIFACTS, drop, make_database
+from support import ARTIFACTS, live_demo
 from test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 pytestmark = pytest.mark.browser
@@ -39,21 +35,12 @@ def _stamp_of(product_name: str, admin: User, *, recall: bool = False) -> str:
 
 @pytest.fixture(scope="module")
 def live():
-    url = make_database("live_scan")
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "live-scan-test"})
-    with app.app_context():
-        demo.load()
-        admin = session().scalar(select(User).where(User.email == demo.LOGINS[0][0]))
-        codes = {"rice": _stamp_of(RICE, admin), "lime": _stamp_of(LIME, admin, recall=True)}
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", codes
-    finally:
-        server.shutdown()
-        app.extensions[EXTENSION].kw["bind"].dispose()
-        drop(url)
+    with live_demo("live_scan") as (app, url):
+        with app.app_context():
+            admin = session().scalar(select(User).where(User.email == demo.LOGINS[0][0]))
+            codes = {"rice": _stamp_of(RICE, admin),
+                     "lime": _stamp_of(LIME, admin, recall=True)}
+        yield url, codes
 
 
 def _phone(browser, **extra):  # noqa: F811
