@@ -56,9 +56,7 @@ def area_map(highlight=None, others=(), *, draw: bool = False, height: str = "42
     Leaflet.draw for drawing one polygon into the page's form."""
     m = LocalMap(location=[11.3, 106.1], zoom_start=13, tiles=None, height=height,
                  control_scale=True)
-    config = current_app.config
-    folium.TileLayer(tiles=config["BASEMAP_URL"], attr=config["BASEMAP_ATTRIBUTION"],
-                     name="basemap", max_zoom=19).add_to(m)
+    _basemap(m)
     bounds = None
     for area in others:
         _add(m, area, weight=1, opacity=0.35, link=link)
@@ -74,16 +72,53 @@ def area_map(highlight=None, others=(), *, draw: bool = False, height: str = "42
         m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     control = None
     if draw:
-        control = LocalDraw(export=False, draw_options={
+        # folium's default alerts the raw GeoJSON when the drawn polygon is clicked.
+        control = LocalDraw(export=False, show_geometry_on_click=False, draw_options={
             "polyline": False, "circle": False, "rectangle": False, "marker": False,
             "circlemarker": False, "polygon": {"allowIntersection": False, "showArea": True}},
             edit_options={"edit": True, "remove": True}).add_to(m)
-    root = m.get_root()
-    root.render()
     css = [_static("leaflet/dist/leaflet.css")] + ([_static("leaflet-draw/dist/leaflet.draw.css")]
                                                  if draw else [])
     js = [_static("leaflet/dist/leaflet.js")] + ([_static("leaflet-draw/dist/leaflet.draw.js")]
                                                if draw else [])
+    return _rendered(m, control, height, css, js)
+
+
+def platform_map(bounds=None, *, draw: bool = False, height: str = "70vh") -> RenderedMap:
+    """The WebGIS map: the basemap and, with `draw`, a Leaflet.draw toolbar for one
+    polygon; the platform's vector tile layers, filters and tools are added by
+    static/js/webgis.js. `bounds` (west, south, east, north) is where it opens."""
+    m = LocalMap(location=[16.0, 106.0], zoom_start=6, tiles=None, height=height,
+                 control_scale=True, prefer_canvas=False)
+    _basemap(m)
+    if bounds:
+        m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]], max_zoom=16)
+    control = None
+    if draw:
+        control = LocalDraw(export=False, show_geometry_on_click=False, draw_options={
+            "polyline": False, "circle": False, "rectangle": False, "marker": False,
+            "circlemarker": False, "polygon": {"allowIntersection": False, "showArea": True,
+                                               "metric": True}},
+            edit_options={"edit": True, "remove": True}).add_to(m)
+    css = [_static("leaflet/dist/leaflet.css")]
+    js = [_static("leaflet/dist/leaflet.js"),
+          _static("leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js")]
+    if draw:
+        css.append(_static("leaflet-draw/dist/leaflet.draw.css"))
+        js.append(_static("leaflet-draw/dist/leaflet.draw.js"))
+    return _rendered(m, control, height, css, js)
+
+
+def _basemap(m) -> None:
+    config = current_app.config
+    folium.TileLayer(tiles=config["BASEMAP_URL"], attr=config["BASEMAP_ATTRIBUTION"],
+                     name="basemap", max_zoom=19).add_to(m)
+
+
+def _rendered(m, control, height: str, css: list[str], js: list[str]) -> RenderedMap:
+    """The map's pieces without folium's <head>, which would load its CDN defaults."""
+    root = m.get_root()
+    root.render()
     head = "".join(f'<link rel="stylesheet" href="{escape(h)}">' for h in css) + "".join(
         f'<script src="{escape(s)}"></script>' for s in js)
     head += f"<style>#{m.get_name()}{{height:{height};width:100%;}}</style>"
