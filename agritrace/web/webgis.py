@@ -35,6 +35,11 @@ class SearchQuery(StrictSchema):
     code = Text(required=True, min_length=1, max_length=60)
 
 
+def _label(words: str) -> str:
+    """A status as a legend entry: capitalised (str.capitalize would lower the rest)."""
+    return words[:1].upper() + words[1:]
+
+
 def _texts() -> dict:
     """The words the script shows, in the page's language."""
     return {
@@ -73,8 +78,8 @@ def _config(actor, *, public: bool) -> dict:
         .replace(str(_ID), "{id}"),
         "api": None if public else url_for("api_areas.Areas"),
         "wards": url_for("api_units.Wards", province_code=1).replace("/1/", "/{code}/"),
-        "statuses": [{"value": s.value, "colour": STATUS_COLOURS[s], "label": _(s.value)}
-                     for s in AreaStatus],
+        "statuses": [{"value": s.value, "colour": STATUS_COLOURS[s],
+                      "label": _label(_(s.value))} for s in AreaStatus],
         "crops": area_map.crops(None if public else actor),
         "text": _texts(),
     }
