@@ -29,7 +29,7 @@ define ensure_packages
 	fi
 endef
 
-.PHONY: run test stop setup system-packages test-packages db migrate seed assets translations i18n-update
+.PHONY: run test fuzz stop setup system-packages test-packages db migrate seed assets translations i18n-update
 
 # The stamp worker mints the orders too large for a web request; it runs beside
 # the app and stops with it.
@@ -41,6 +41,10 @@ run: setup
 
 test: setup test-packages
 	$(VENV)/bin/pytest
+
+# Many more Hypothesis examples and stateful API scenarios than `make test` runs.
+fuzz: setup test-packages
+	$(VENV)/bin/pytest tests/properties tests/fuzz --hypothesis-profile=fuzz
 
 setup: system-packages $(VENV)/.installed assets translations db migrate seed
 
@@ -88,3 +92,16 @@ migrate: db
 
 seed: migrate
 	$(FLASK) seed demo
+
+# Backups: `make backup` writes backups/agritrace-<UTC time>/ (BACKUP_DIR=… elsewhere);
+# `make restore BACKUP=<folder>` restores into an empty database, FORCE=1 overwrites
+# one with data, RESTORE_DB=<name> restores into a new database beside it instead.
+.PHONY: backup restore
+backup: db
+	$(FLASK) backup create $(if $(BACKUP_DIR),--dest "$(BACKUP_DIR)")
+
+restore: db
+	@[ -n "$(BACKUP)" ] || { echo "Usage: make restore BACKUP=backups/agritrace-<time>" \
+	  "[FORCE=1] [RESTORE_DB=<new database>]"; exit 2; }
+	$(FLASK) backup restore "$(BACKUP)" $(if $(filter 1 yes true,$(FORCE)),--force) \
+	  $(if $(RESTORE_DB),--into "$(RESTORE_DB)")

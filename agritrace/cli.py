@@ -116,6 +116,8 @@ def stamps_worker(once):
 
 
 def init_app(app: Flask) -> None:
+    from .backup import backup_cli
+    app.cli.add_command(backup_cli)
     app.cli.add_command(stamps_cli)
     app.cli.add_command(boundaries_cli)
     app.cli.add_command(users_cli)
