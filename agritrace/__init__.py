@@ -8,10 +8,10 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the application; nothing runs at import time."""
     from flask_babel import get_locale
 
-    from . import api, cli, db, ogc, units
+    from . import api, cli, db, ogc, security, units
     from . import config as settings
     from .extensions import babel, csrf, login_manager, migrate, select_locale
-    from .web import (account, admin, areas, batches, diary, errors, gis, media, portal,
+    from .web import (account, admin, areas, batches, diary, errors, gis, keys, media, portal,
                       products, public, reports, scan, stamps, stats, tiles, webgis)
 
     app = Flask(__name__, static_folder=str(settings.project_root() / "static"),
@@ -29,7 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     for blueprint in (public.bp, account.bp, portal.bp, gis.bp, admin.bp, areas.bp, ogc.bp,
                       products.bp, media.bp, batches.bp, diary.bp, stamps.bp, scan.bp,
-                      reports.bp, tiles.bp, webgis.bp, stats.bp):
+                      reports.bp, tiles.bp, webgis.bp, stats.bp, keys.bp):
         app.register_blueprint(blueprint)
     api.init_app(app)
     # The API authenticates by bearer token, or checks the X-CSRFToken header itself
@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
         if name.startswith("api_"):
             csrf.exempt(app.blueprints[name])
     errors.init_app(app)
+    security.init_app(app)
     app.jinja_env.globals.update(province_name=units.province_name, ward_name=units.ward_name,
                                  get_locale=get_locale)
     cli.init_app(app)

@@ -57,9 +57,12 @@ def _area_limits() -> dict[str, tuple[float, float]]:
 # Requests a client may make in a window of seconds, per kind: scans of stamp pages,
 # scratch-PIN checks on /verify, and reports (phản ánh); "pin" counts the PIN
 # attempts on one stamp from anywhere, so a PIN cannot be guessed from many addresses.
-# Override with e.g. RATE_LIMIT_SCAN=120/60.
+# "login" counts the failed logins of one account from anywhere (a success starts it
+# afresh), "login_client" those from one client address, so that neither one password
+# nor one address can be tried at leisure.
+# Override with e.g. RATE_LIMIT_SCAN=120/60 or RATE_LIMIT_LOGIN=10/1800.
 DEFAULT_RATE_LIMITS = {"scan": (60, 60), "verify": (20, 600), "report": (5, 3600),
-                       "pin": (10, 3600)}
+                       "pin": (10, 3600), "login": (5, 900), "login_client": (20, 900)}
 
 
 def _rate_limits() -> dict[str, tuple[int, int]]:

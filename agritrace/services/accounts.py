@@ -2,24 +2,26 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import permissions, units
 from ..db import session, transaction
-from ..errors import Conflict, Invalid
+from ..errors import Conflict, DomainError, Invalid
 from ..models import ApiToken, Organization, Role, TokenScope, User
-from . import audit
+from . import audit, rate_limits
 from .clock import now
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "agt_"
-MIN_PASSWORD = 10
+MIN_PASSWORD = 12
 
 
 @cache
@@ -28,13 +30,41 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(16))
 
 
-def check_password_rules(password: str) -> None:
+# Words people build passwords around; with digits and symbols stripped, a password
+# that is one of them (or the account's e-mail) is among the first an attacker tries.
+COMMON_WORDS = frozenset("""
+    password passw0rd passwd matkhau matkhaucuatoi admin administrator root user login
+    welcome letmein iloveyou anhyeuem emyeuanh qwerty qwertyuiop asdfgh asdfghjkl zxcvbn
+    zxcvbnm abc abcd abcdef abcdefgh abcdefghijkl dragon monkey football baseball
+    sunshine princess master shadow superman trustno vietnam hanoi saigon hochiminh
+    agritrace changeme secret default test guest
+""".split())
+
+
+def check_password_rules(password: str, email: str | None = None) -> None:
+    """A password someone could not guess from the account or from a list: at least
+    MIN_PASSWORD characters, letters with digits or symbols, not built on the e-mail
+    or a common word."""
     if len(password) < MIN_PASSWORD:
         raise Invalid(_("The password must have at least %(n)d characters.", n=MIN_PASSWORD),
-                      {"password": [_("Too short.")]})
+                      {"password": [_("Too short: use at least %(n)d characters.",
+                                      n=MIN_PASSWORD)]})
     if password.isdigit() or password.isalpha():
         raise Invalid(_("The password must mix letters with digits or symbols."),
-                      {"password": [_("Too simple.")]})
+                      {"password": [_("Too simple: mix letters with digits or symbols.")]})
+    lowered = password.lower()
+    letters = "".join(c for c in lowered if c.isalpha())
+    if email:
+        email = email.strip().lower()
+        local = email.split("@", 1)[0]
+        local_letters = "".join(c for c in local if c.isalpha())
+        if email in lowered or lowered == local or (len(local_letters) >= 4
+                                                    and letters == local_letters):
+            raise Invalid(_("The password must not be built on your e-mail address."),
+                          {"password": [_("Too close to the e-mail address.")]})
+    if letters in COMMON_WORDS or lowered in COMMON_WORDS:
+        raise Invalid(_("This password is among the first ones guessed: choose words of "
+                        "your own."), {"password": [_("Too common.")]})
 
 
 def create_user(actor: User | None, *, email: str, password: str, full_name: str, role: Role,
@@ -44,7 +74,7 @@ def create_user(actor: User | None, *, email: str, password: str, full_name: str
     if not system:
         permissions.require_role(actor, Role.ADMIN)
     email = email.strip().lower()
-    check_password_rules(password)
+    check_password_rules(password, email)
     if role == Role.PRODUCER and organization_id is None:
         raise Invalid(_("A producer account belongs to an organisation."))
     if role == Role.OFFICIAL and (province_code is None or not units.is_province(province_code)):
@@ -65,20 +95,80 @@ def create_user(actor: User | None, *, email: str, password: str, full_name: str
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None (same cost either way)."""
+class LoginRefused(DomainError):
+    """Too many failed logins for an account, or from one client, in a window."""
+    status = 429
+
+    def __init__(self, retry_after: int):
+        minutes = max(1, math.ceil(retry_after / 60))
+        super().__init__(_("Too many failed logins. For your safety, logging in is paused: "
+                           "please wait %(n)s minutes and try again.", n=minutes))
+        self.retry_after = retry_after
+
+
+def _login_key(email: str) -> str:
+    # A fixed-length key: buckets hold at most 100 characters, e-mails up to 254.
+    return hashlib.sha256(email.encode()).hexdigest()
+
+
+def authenticate(email: str, password: str, client: str | None = None) -> User | None:
+    """The active user with this e-mail and password, or None (same cost either way).
+
+    Every attempt is counted against the account and against `client` (the scan
+    page's daily client hash) before the password is checked; over either limit it
+    raises LoginRefused without checking it. A success clears the account's count and
+    takes itself off the client's, so only failures add up."""
+    email = email.strip().lower()
+    with transaction() as s:
+        refused = rate_limits.hit(s, "login", _login_key(email))
+        if client:
+            refused = rate_limits.hit(s, "login_client", client) or refused
+    if refused is not None:
+        # Logged, not audited: a hammering client would flood the audit log.
+        current_app.logger.warning("login refused for %s (retry in %ss)", email,
+                                   refused.retry_after)
+        raise LoginRefused(refused.retry_after)
     s = session()
-    user = s.scalar(select(User).where(User.email == email.strip().lower()))
+    user = s.scalar(select(User).where(User.email == email))
     try:
         _hasher.verify(user.password_hash if user else _dummy_hash(), password)
+        valid = user is not None and user.active
     except (VerifyMismatchError, InvalidHashError):
-        return None
-    if user is None or not user.active:
-        return None
+        valid = False
     with transaction() as s:
+        if not valid:
+            if user is not None:
+                audit.record(s, None, "user", user.id, "login_failed",
+                             after={"client": client})
+            return None
+        rate_limits.forget(s, "login", _login_key(email))
+        if client:
+            rate_limits.give_back(s, "login_client", client)
         user.last_login_at = now()
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
+    return user
+
+
+def change_password(actor: User | None, current: str, new: str) -> User:
+    """The actor sets a new password after proving the current one."""
+    user = permissions.require_login(actor)
+    try:
+        _hasher.verify(user.password_hash, current)
+    except (VerifyMismatchError, InvalidHashError):
+        raise Invalid(_("The current password is wrong."),
+                      {"current_password": [_("Wrong password.")]})
+    if new == current:
+        raise Invalid(_("The new password must differ from the current one."),
+                      {"new_password": [_("Same as the current password.")]})
+    try:
+        check_password_rules(new, user.email)
+    except Invalid as exc:
+        raise Invalid(exc.detail, {"new_password": exc.errors["password"]})
+    with transaction() as s:
+        user = s.merge(user)
+        user.password_hash = _hasher.hash(new)
+        audit.record(s, actor, "user", user.id, "change_password")
     return user
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import random
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -27,11 +26,15 @@ from sqlalchemy.orm import selectinload
 from labels import codes
 
 from ..db import session, transaction
-from ..errors import DomainError, NotFound
+from ..errors import NotFound
 from ..models import (AreaStatus, Batch, GrowingArea, Product, RunStatus, StampRun,
                       TraceEvent, Verdict)
 from .diary import in_history_of
 from .products import today
+# The counters live in rate_limits.py, shared with the login's lockout; Throttled and
+# hit stay importable from here.
+from .rate_limits import COUNT, Throttled, hit  # noqa: F401
+from .rate_limits import maybe_sweep as _maybe_sweep
 
 # Verdicts under which the public sees the batch's story; the others (unknown, void,
 # inactive) show only the verdict: the public sees active stamps only.
@@ -76,51 +79,6 @@ def client(ip: str, user_agent: str | None = None, *, day: date | None = None) -
     """Who is asking, as the scans store it."""
     digest = hmac.new(_daily_key(day or today()), ip.encode(), hashlib.sha256).hexdigest()
     return Client(hash=digest, ua_family=ua_family(user_agent))
-
-
-class Throttled(DomainError):
-    """Too many requests from one client (or on one stamp's PIN) in a window."""
-    status = 429
-
-    def __init__(self, retry_after: int):
-        super().__init__(_("Too many requests in a short time. Please wait %(n)s seconds "
-                           "and try again.", n=retry_after))
-        self.retry_after = retry_after
-
-
-# One request counted in its fixed window; whether it is within the limit, and the
-# seconds until the window ends.
-COUNT = """
-    INSERT INTO rate_limits (bucket, window_start, hits)
-    VALUES (:bucket, date_bin(make_interval(secs => :window), now(), TIMESTAMPTZ 'epoch'), 1)
-    ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
-    RETURNING hits <= :limit AS allowed,
-              ceil(extract(epoch FROM window_start - now()) + :window)::int AS retry_after
-"""
-HIT = text(COUNT)
-SWEEP = text("DELETE FROM rate_limits WHERE window_start < now() - make_interval(secs => :age)")
-SWEEP_CHANCE = 0.002
-
-
-def hit(s, kind: str, key: str) -> Throttled | None:
-    """Count one request of `kind` for `key` in the current window, in the caller's
-    transaction; the refusal to raise once it commits, or None.
-
-    The counters live in PostgreSQL (an UNLOGGED table), the one store every worker
-    process shares. A request that is refused is counted too, so hammering does not
-    reopen the window early."""
-    limit, window = current_app.config["RATE_LIMITS"][kind]
-    allowed, retry_after = s.execute(HIT, {"bucket": f"{kind}:{key}"[:100],
-                                           "limit": limit, "window": window}).one()
-    _maybe_sweep(s)
-    return None if allowed else Throttled(max(1, retry_after))
-
-
-def _maybe_sweep(s) -> None:
-    """Now and then, drop the counters of windows long past."""
-    if random.random() < SWEEP_CHANCE:
-        longest = max(w for _n, w in current_app.config["RATE_LIMITS"].values())
-        s.execute(SWEEP, {"age": 2 * longest})
 
 
 def throttle(kind: str, who: Client) -> None:

@@ -1,19 +1,25 @@
-"""Your account: profile and API tokens."""
+"""Your account: profile, password and API tokens."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import EXCLUDE, ValidationError
+from marshmallow import EXCLUDE, ValidationError, fields, validate
 
 from ..auth import current_actor
 from ..errors import DomainError
 from ..models import Role
 from ..schemas.accounts import TokenIn
+from ..schemas.forms import FormSchema
 from ..schemas.messages import localize
 from ..services import accounts
 from .access import role_required
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+class PasswordForm(FormSchema):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -31,6 +37,24 @@ def index():
             errors = exc.errors or {"_": [exc.detail]}
     return render_template("account/index.html", user=actor, errors=errors, secret=secret,
                            tokens=accounts.list_tokens(actor)), 400 if errors else 200
+
+
+@bp.post("/password")
+@role_required(*Role)
+def password():
+    actor = current_actor()
+    try:
+        data = PasswordForm().load(request.form.to_dict())
+        accounts.change_password(actor, data["current_password"], data["new_password"])
+    except ValidationError as exc:
+        errors = localize(exc.messages)
+    except DomainError as exc:
+        errors = exc.errors or {"_": [exc.detail]}
+    else:
+        flash(_("Your password is changed."), "success")
+        return redirect(url_for("account.index"))
+    return render_template("account/index.html", user=actor, errors={}, secret=None,
+                           password_errors=errors, tokens=accounts.list_tokens(actor)), 422
 
 
 @bp.post("/tokens/<id:token_id>/revoke")

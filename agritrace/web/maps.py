@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from shapely.geometry import mapping
 
 from ..models import AreaStatus
+from ..security import with_nonce
 
 VENDOR = "vendor/node_modules/"
 STATUS_COLOURS = {
@@ -122,8 +123,9 @@ def _rendered(m, control, height: str, css: list[str], js: list[str]) -> Rendere
     head = "".join(f'<link rel="stylesheet" href="{escape(h)}">' for h in css) + "".join(
         f'<script src="{escape(s)}"></script>' for s in js)
     head += f"<style>#{m.get_name()}{{height:{height};width:100%;}}</style>"
-    return RenderedMap(Markup(head), Markup(root.html.render()),
-                       Markup(f"<script>{root.script.render()}</script>"), m.get_name(),
+    # The policy refuses inline scripts without the request's nonce (security.py).
+    return RenderedMap(with_nonce(head), with_nonce(root.html.render()),
+                       with_nonce(f"<script>{root.script.render()}</script>"), m.get_name(),
                        control.get_name() if control else "")
 
 

@@ -15,8 +15,9 @@ from ..schemas.organizations import RegistrationIn
 from ..services import organizations
 from ..schemas.messages import localize
 from ..schemas.forms import LoginForm
-from ..services import accounts
+from ..services import accounts, scans
 from .safety import safe_next
+from .scan import client_ip
 
 bp = Blueprint("public", __name__)
 
@@ -41,7 +42,13 @@ def login():
         except ValidationError as exc:
             errors = localize(exc.messages)
         else:
-            user = accounts.authenticate(form["email"], form["password"])
+            try:
+                user = accounts.authenticate(form["email"], form["password"],
+                                             scans.client(client_ip()).hash)
+            except accounts.LoginRefused as exc:
+                return render_template("public/login.html", errors={"_": [exc.detail]},
+                                       email=request.form.get("email", "")), \
+                    429, {"Retry-After": str(exc.retry_after)}
             if user is not None:
                 session.permanent = True  # so that SESSION_HOURS limits the login
                 login_user(user)

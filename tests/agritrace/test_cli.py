@@ -19,7 +19,7 @@ def test_users_create_refuses_a_weak_password(app, db):
         "users", "create", "--email", "x@example.vn", "--name", "X", "--role", "admin",
         "--password", "short"])
     assert result.exit_code != 0
-    assert "at least 10 characters" in result.output
+    assert "at least 12 characters" in result.output
     assert db.scalar(select(User).where(User.email == "x@example.vn")) is None
 
 
