@@ -12,11 +12,8 @@ from agritrace.models import AreaStatus, GrowingArea, User
 from agritrace.seed import demo
 from agritrace.services import areas
 from support import ARTIFACTS, FIELD_LAT, FIELD_LON, live_demo, plot
+from test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 ISSUED, DRAFT = "#1e8449", "#7f8c8d"   # maps.STATUS_COLOURS, as the legend shows them
 DEMO_ISSUED_AREAS = 29
 
@@ -38,20 +35,11 @@ def live():
         yield app, url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 class Offline:
     """A page whose requests to any host but loopback are aborted and recorded, with the
     answers of the tile requests and the page's script errors."""
 
-    def __init__(self, browser, **options):
+    def __init__(self, browser, **options):  # noqa: F811
         # Playwright's wait_for_function compiles its predicate with eval in the page,
         # which the pages' Content Security Policy refuses; the pages under the policy
         # are checked in test_security_browser.py.
@@ -88,6 +76,22 @@ class Offline:
         box = self.page.locator(".folium-map").bounding_box()
         return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
+    def popup_of(self, code: str):
+        """Search the code, then click the middle of the map, where the search put the
+        area: its popup."""
+        self.page.fill("#map-search-code", code)
+        self.page.click("#map-search button[type=submit]")
+        self.page.wait_for_function(
+            "document.getElementById('map-search-status').textContent")
+        self.settle()
+        x, y = self.map_centre()
+        self.page.wait_for_function("([x, y]) => !!document.elementFromPoint(x, y)"
+                                    ".closest('.agt-areas path')", arg=[x, y])
+        self.page.mouse.click(x, y)
+        popup = self.page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        return popup
+
     def area_at(self, x: float, y: float) -> bool:
         return self.page.evaluate("([x, y]) => !!document.elementFromPoint(x, y)"
                                   ".closest('.agt-areas path')", [x, y])
@@ -115,7 +119,7 @@ def _assert_tiles_answered(tiles: list) -> None:
         assert any(p.startswith(f"/tiles/{layer}/") and s == 200 for p, s in tiles), layer
 
 
-def test_official_finds_reads_draws_and_measures_without_the_basemap(live, browser):
+def test_official_finds_reads_draws_and_measures_without_the_basemap(live, browser):  # noqa: F811
     app, url = live
     ARTIFACTS.mkdir(exist_ok=True)
     b = Offline(browser, locale="en-GB")
@@ -139,16 +143,7 @@ def test_official_finds_reads_draws_and_measures_without_the_basemap(live, brows
     page.screenshot(path=str(ARTIFACTS / "gis-map.png"), full_page=True)
 
     # Search by code (typed in lower case) zooms to the area; a click opens its popup.
-    page.fill("#map-search-code", "vn-tnor-0001")
-    page.click("#map-search button[type=submit]")
-    page.wait_for_function("document.getElementById('map-search-status').textContent")
-    b.settle()
-    x, y = b.map_centre()
-    page.wait_for_function("([x, y]) => !!document.elementFromPoint(x, y)"
-                           ".closest('.agt-areas path')", arg=[x, y])
-    page.mouse.click(x, y)
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
+    popup = b.popup_of("vn-tnor-0001")
     assert "VN-TNOR-0001" in popup.inner_text() and "Hectares" in popup.inner_text()
     assert re.fullmatch(r"/gis/areas/\d+", popup.locator("a").first.get_attribute("href"))
     assert popup.locator("a").nth(1).get_attribute("href") == "/areas/VN-TNOR-0001"
@@ -156,6 +151,7 @@ def test_official_finds_reads_draws_and_measures_without_the_basemap(live, brows
 
     # Draw a draft on an empty field with the mouse.
     b.go_to(FIELD_LAT, FIELD_LON, 16)
+    x, y = b.map_centre()
     corners = [(x - 60, y - 60), (x + 60, y - 60), (x + 60, y + 60), (x - 60, y + 60)]
     assert not any(b.area_at(*c) for c in corners + [(x, y)]), "the field is not empty"
     assert page.locator("#draft-form").is_hidden()
@@ -223,7 +219,7 @@ def test_official_finds_reads_draws_and_measures_without_the_basemap(live, brows
     assert b.errors == []
 
 
-def test_open_map_shows_issued_areas_only(live, browser):
+def test_open_map_shows_issued_areas_only(live, browser):  # noqa: F811
     app, url = live
     hidden = plot(east_m=3000, north_m=3000)
     with app.app_context():
@@ -244,16 +240,7 @@ def test_open_map_shows_issued_areas_only(live, browser):
     page.screenshot(path=str(ARTIFACTS / "open-map.png"), full_page=True)
 
     # A popup leads to the public card.
-    page.fill("#map-search-code", "VN-TNOR-0002")
-    page.click("#map-search button[type=submit]")
-    page.wait_for_function("document.getElementById('map-search-status').textContent")
-    b.settle()
-    x, y = b.map_centre()
-    page.wait_for_function("([x, y]) => !!document.elementFromPoint(x, y)"
-                           ".closest('.agt-areas path')", arg=[x, y])
-    page.mouse.click(x, y)
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
+    popup = b.popup_of("VN-TNOR-0002")
     assert [a.get_attribute("href") for a in popup.locator("a").all()] == [
         "/areas/VN-TNOR-0002"]
 
