@@ -5,11 +5,20 @@ from __future__ import annotations
 import secrets
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy.orm import sessionmaker
 
 from agritrace import create_app
 from agritrace.db import EXTENSION
 from support import World, drop, make_database
+
+# The profile `make fuzz` selects (`--hypothesis-profile=fuzz`): many more examples
+# than the normal suite gives the same property and API tests. Registered in this
+# conftest because pytest reads it before Hypothesis looks the profile up.
+settings.register_profile(
+    "fuzz", max_examples=2000, deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                           HealthCheck.filter_too_much])
 
 
 @pytest.fixture(scope="session")
