@@ -5,14 +5,17 @@ so that a request either commits completely or changes nothing.
 """
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from typing import Iterator
 
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 EXTENSION = "agritrace.db"
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str):
@@ -43,8 +46,16 @@ def session() -> Session:
 
 def close_session(_exc: BaseException | None = None) -> None:
     s = g.pop("db_session", None)
-    if s is not None:
+    if s is None:
+        return
+    try:
         s.close()  # rolls back anything a failed request left uncommitted
+    except DBAPIError as exc:
+        # The server went away (a restart, a cut connection): the transaction died with
+        # the connection, so there is nothing to roll back. The answer is already made;
+        # drop the connection rather than fail the request over it.
+        log.warning("database connection lost while closing a session: %s", exc.orig)
+        s.invalidate()
 
 
 @contextmanager

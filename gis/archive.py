@@ -26,7 +26,9 @@ import posixpath
 import stat
 import zipfile
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from gis.features import GisError, problem
 
@@ -145,15 +147,27 @@ class Archive:
     def _copy(self, name: str, out) -> None:
         info = self._infos[name]
         left = info.file_size
-        try:
-            # zipfile stops at the declared size and checks the CRC, so a lying header
-            # gives an error here, never more data than was declared and allowed.
-            with self._zip.open(info) as entry:
-                while chunk := entry.read(min(_CHUNK, left + 1)):
-                    left -= len(chunk)
-                    if left < 0:
+        # zipfile stops at the declared size and checks the CRC, so a lying header gives
+        # an error here, never more data than was declared and allowed. Only reading is
+        # guarded: an error writing `out` (a full disk) is the server's, not the file's.
+        with self._reading():
+            entry = self._zip.open(info)
+        with entry:
+            while True:
+                with self._reading():
+                    chunk = entry.read(min(_CHUNK, left + 1))
+                if not chunk:
+                    return
+                left -= len(chunk)
+                if left < 0:
+                    with self._reading():
                         raise zipfile.BadZipFile("entry larger than declared")
-                    out.write(chunk)
+                out.write(chunk)
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        try:
+            yield
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
             raise GisError(self._problem(
                 "archive_damaged", "%(filename)s is a damaged or incomplete ZIP archive "

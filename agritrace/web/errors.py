@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+import errno
+
+import psycopg
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
 
+from .. import db
 from ..errors import DomainError
 from ..schemas.messages import localize
 
@@ -90,11 +94,23 @@ def init_app(app: Flask) -> None:
         headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
         return problem(exc.code or 500, detail, errors, headers=headers)
 
+    # The connection was lost (the server restarted, the network or an administrator
+    # cut it) or never made: the transaction rolled back whole, so nothing is half
+    # written, and the pool opens a fresh connection for the next request.
     @app.errorhandler(OperationalError)
-    def database_down(exc: OperationalError):
-        log.error("database unavailable: %s", exc.orig)
+    @app.errorhandler(PendingRollbackError)
+    @app.errorhandler(psycopg.OperationalError)   # from the raw cursor that COPYs stamps
+    def database_down(exc: Exception):
+        log.error("database unavailable: %s", getattr(exc, "orig", None) or exc)
+        _forget_the_session()
         return problem(503, _("The database is not reachable right now; please try again "
                               "in a minute."))
+
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError):
+        if exc.connection_invalidated:
+            return database_down(exc)
+        return server_error(exc)
 
     @app.errorhandler(IntegrityError)
     def integrity_conflict(exc: IntegrityError):
@@ -103,7 +119,25 @@ def init_app(app: Flask) -> None:
         return problem(409, _("This conflicts with a record that was just saved; reload "
                               "and try again."))
 
+    @app.errorhandler(OSError)
+    def disk_error(exc: OSError):
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            return server_error(exc)
+        log.error("no space left to write a file: %s", exc)
+        return problem(503, _("The server has no room left to store files, so nothing was "
+                              "saved. Please try again later; the administrators have "
+                              "been told."))
+
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
         log.exception("unhandled error")
         return problem(500, _("Something went wrong on our side. It has been logged."))
+
+
+def _forget_the_session() -> None:
+    """Drop the request's broken session, and with it the signed-in user and API actor
+    it loaded: the error page must render without a query, since the database may
+    still be away (the page then speaks the browser's language)."""
+    db.close_session()
+    g.pop("user", None)
+    g._login_user = current_app.login_manager.anonymous_user()

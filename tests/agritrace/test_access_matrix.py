@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image
 from shapely.geometry import Point
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from agritrace import create_app, localdb
@@ -26,7 +26,7 @@ from agritrace.models import ApiToken, Certification, CertScheme, Product, Repor
 from agritrace.services.products import today
 from area_files import kml
 from labels.codes import compact_code, format_code
-from support import DONG_THAP, PASSWORD, TAY_NINH, World, english, login, plot
+from support import DONG_THAP, PASSWORD, TAY_NINH, World, english, login, plot, snapshot
 from test_batches import issued_area, new_batch
 
 ACTORS = ("anon", "a", "b", "p", "q", "admin")
@@ -549,18 +549,6 @@ def _url(method, rule, s):
 
 
 # --- the whole database, to see that a denied write changed nothing -----------------------
-
-def snapshot(connection) -> dict:
-    """Every table's row count and a hash over its rows' text, in one statement."""
-    tables = connection.execute(text(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
-        "AND table_type = 'BASE TABLE' AND table_name <> 'spatial_ref_sys' "
-        "ORDER BY table_name")).scalars().all()
-    union = " UNION ALL ".join(
-        f"SELECT '{t}', count(*), coalesce(sum(hashtext(x::text)::bigint), 0) "
-        f"FROM \"{t}\" x" for t in tables)
-    return {name: (count, digest) for name, count, digest in connection.execute(text(union))}
-
 
 # --- the matrix ----------------------------------------------------------------------
 
