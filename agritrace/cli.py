@@ -35,8 +35,13 @@ def create_user(email, full_name, role, organization_id, province_code, password
 
 @seed_cli.command("demo")
 def seed_demo():
-    """Load the demo data (idempotent: a second run changes nothing)."""
+    """Load the demo data (idempotent: a second run changes nothing). It is not loaded
+    in production nor into a database that has accounts of its own."""
     from .seed import demo
+    refused = demo.refusal()
+    if refused:
+        click.echo(f"Demo data not loaded: {refused}")
+        return
     created = demo.load()
     click.echo("Demo data loaded." if created else "Demo data already present.")
 
@@ -49,10 +54,12 @@ def banner(url):
     click.echo(f"\nAgriTrace is starting on {url}\n"
                f"  home        {url}/\n  login       {url}/login\n"
                f"  health      {url}/healthz\n  API         {url}/api/v1/openapi.json\n"
-               f"  open data   {url}/ogc\n\nDemo logins (password {demo.PASSWORD}):")
-    for email, role in demo.LOGINS:
-        click.echo(f"  {role:<9} {email}")
-    click.echo("")
+               f"  open data   {url}/ogc\n")
+    if demo.present():
+        click.echo(f"Demo logins (password {demo.PASSWORD}):")
+        for email, role in demo.LOGINS:
+            click.echo(f"  {role:<9} {email}")
+        click.echo("")
 
 
 @boundaries_cli.command("load")

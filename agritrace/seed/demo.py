@@ -12,6 +12,7 @@ import math
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+from flask import current_app
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Point, Polygon
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from gis.measure import area_ha, perimeter_m
 from labels.gs1 import check_digit
 
 from .. import units
-from ..db import transaction
+from ..db import session, transaction
 from ..models import (AreaStatus, Batch, BatchStatus, BizStep, CertScheme, Certification,
                       CodeKind, CodeSequence, CodeTemplate, Disposition, Facility, FacilityKind,
                       FacilityStatus, GrowingArea, GrowingAreaVersion, OrgKind, Organization,
@@ -144,6 +145,24 @@ def block_plots(block) -> list[tuple[str, Polygon, int]]:
             plots.append((f"{name} – lô {r * cols + c + 1}",
                           plot(centre_lat, centre_lon, w, h, rot), households))
     return plots
+
+
+def present() -> bool:
+    return session().scalar(select(User.id).where(User.email == LOGINS[0][0])) is not None
+
+
+def refusal() -> str | None:
+    """Why the demo must not go into this database, or None when it may. Its accounts
+    have a published password: never in production, and never beside accounts of a
+    real department (a database restored from a backup, say)."""
+    if present():
+        return None
+    if current_app.config["ENV"] == "production":
+        return "AGRITRACE_ENV is production, and the demo accounts' password is public."
+    if session().scalar(select(User.id).limit(1)) is not None:
+        return ("this database already has accounts of its own, so it is not an empty "
+                "development database.")
+    return None
 
 
 def load() -> bool:

@@ -46,3 +46,23 @@ def test_demo_data_is_realistic_valid_and_idempotent(app, db):
     again = runner.invoke(args=["seed", "demo"])
     assert again.exit_code == 0 and "already present" in again.output
     assert db.scalar(select(func.count()).select_from(GrowingArea)) == len(areas)
+
+
+def test_the_demo_is_never_loaded_in_production(app, db, monkeypatch):
+    monkeypatch.setitem(app.config, "ENV", "production")
+    result = app.test_cli_runner().invoke(args=["seed", "demo"])
+    assert result.exit_code == 0, result.output     # `make run` goes on and serves
+    assert "Demo data not loaded: AGRITRACE_ENV is production" in result.output
+    assert db.scalar(select(func.count()).select_from(User)) == 0
+    banner = app.test_cli_runner().invoke(args=["seed", "banner"])
+    assert "Demo logins" not in banner.output and demo.PASSWORD not in banner.output
+
+
+def test_the_demo_is_not_loaded_beside_accounts_of_a_real_department(app, db, world):
+    """A database restored from a backup and served with `make run` keeps only its own
+    accounts: no published password is added to it."""
+    users = db.scalar(select(func.count()).select_from(User))
+    result = app.test_cli_runner().invoke(args=["seed", "demo"])
+    assert result.exit_code == 0 and "has accounts of its own" in result.output
+    assert db.scalar(select(func.count()).select_from(User)) == users
+    assert db.scalar(select(func.count()).select_from(GrowingArea)) == 0
