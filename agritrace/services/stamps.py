@@ -18,11 +18,12 @@ from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import OperationalError
 
 from labels import codes
 
 from .. import permissions
-from ..db import engine, session, transaction
+from ..db import close_session, engine, session, transaction
 from ..errors import Conflict, Invalid, NotFound
 from ..models import (Batch, BatchStatus, Organization, OrderStatus, RunStatus, StampOrder,
                       StampRun, User)
@@ -236,7 +237,7 @@ def run_order(order_id: int, *, progress: Progress | None = None,
             _mint(s, order, user, progress=beat, new_ids=new_ids)
     except (Conflict, Invalid) as exc:
         _fail(order_id, exc.detail)
-    except psycopg.OperationalError:
+    except (psycopg.OperationalError, OperationalError):
         raise      # the database went away: the order stays claimed and is retried
     except Exception as exc:
         log.exception("minting order %s failed", order_id)
@@ -279,13 +280,25 @@ def work(*, once: bool = False, poll_seconds: float = 2.0,
     import time
     handled = 0
     while not should_stop():
-        order_id = claim_order()
-        if order_id is None:
+        try:
+            order_id = claim_order()
+            if order_id is None:
+                if once:
+                    break
+                time.sleep(poll_seconds)
+                continue
+            order = run_order(order_id)
+        except (OperationalError, psycopg.OperationalError) as exc:
             if once:
-                break
+                raise
+            # The database went away (a restart, a cut connection): a run being minted
+            # rolled back with the connection, and its order is taken up again once its
+            # heartbeat is stale. The worker waits for the database instead of exiting.
+            log.warning("database unreachable, trying again in %g s: %s", poll_seconds,
+                        getattr(exc, "orig", None) or exc)
+            close_session()
             time.sleep(poll_seconds)
             continue
-        order = run_order(order_id)
         handled += 1
         log.info("order %s: %s (%s stamps)", order_id, order.status.value, order.minted)
     return handled

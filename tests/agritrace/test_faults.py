@@ -435,6 +435,55 @@ def test_a_server_started_while_its_database_is_down_waits_for_it(restarting, tm
         server.stop()
 
 
+def test_the_stamp_worker_rides_out_a_restart_even_in_the_middle_of_a_run(restarting,
+                                                                         tmp_path):
+    cluster, _world, batch, _ids = restarting
+    quantity = 300_000
+    log = tmp_path / "worker.log"
+    env = {**cluster.env, "DATABASE_URL": cluster.url, "STAMP_JOB_STALE_SECONDS": "2",
+           "AGRITRACE_CLI_LANG": "en"}
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "agritrace", "stamps",
+                               "worker"], cwd=ROOT, env=env, stdout=log.open("w"),
+                              stderr=subprocess.STDOUT)
+    try:
+        app = create_app({"DATABASE_URL": cluster.url, "SECRET_KEY": "faults-restart"})
+        with app.app_context():
+            from agritrace.services import stamps
+            order_id = stamps.order_stamps(None, batch["id"], quantity, defer=True,
+                                           system=True).id
+        app.extensions[EXTENSION].kw["bind"].dispose()
+
+        def order():
+            with psycopg.connect(_plain(cluster.url)) as c:
+                return c.execute("SELECT status, minted, attempts, run_id FROM stamp_orders "
+                                 "WHERE id = %s", (order_id,)).fetchone()
+
+        deadline = time.monotonic() + 60
+        while order()[1] < 100_000:           # the worker is part-way through the run
+            assert time.monotonic() < deadline and worker.poll() is None, log.read_text()
+            time.sleep(0.01)
+        cluster.stop()
+        time.sleep(5)                          # longer than the worker's poll
+        assert worker.poll() is None, log.read_text()
+        cluster.up()
+
+        deadline = time.monotonic() + 120
+        while (row := order())[0] != "done":
+            assert time.monotonic() < deadline and worker.poll() is None, log.read_text()
+            time.sleep(0.2)
+        assert row[1] == quantity and row[2] == 2    # minted whole, on the second attempt
+        with psycopg.connect(_plain(cluster.url)) as c:
+            assert c.execute("SELECT count(*) FROM stamps WHERE run_id = %s",
+                             (row[3],)).fetchone()[0] == quantity
+        said = log.read_text()
+        assert "database unreachable, trying again" in said
+        assert f"minting order {order_id} failed" not in said   # a pause, not a failure
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    _consistent(cluster.url)
+
+
 # --- the upload disk full ------------------------------------------------------------------
 
 @pytest.fixture
