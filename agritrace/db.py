@@ -21,8 +21,11 @@ log = logging.getLogger(__name__)
 def make_engine(url: str):
     # JIT compilation costs PostgreSQL 100–200 ms on queries whose estimated cost is
     # high (a spatial join over an unanalysed temporary table), and our queries are
-    # short: it is off for the app's connections.
+    # short: it is off for the app's connections. A statement's parameters stay out of
+    # error messages, and so out of the logs: they carry password and token hashes,
+    # PINs and personal data.
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                         hide_parameters=True,
                          connect_args={"application_name": "agritrace",
                                        "options": "-c jit=off"})
 

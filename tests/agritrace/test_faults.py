@@ -254,9 +254,9 @@ class Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                requests.get(self.base + "/healthz", timeout=2)
+                requests.get(self.base + "/healthz", timeout=10)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:      # not listening yet, or still booting
                 assert self.process.poll() is None, log.read_text()
                 time.sleep(0.1)
         raise AssertionError("gunicorn did not start")

@@ -1,6 +1,7 @@
 """OGC API – Features at /ogc through the Flask test client, on areas and facilities
 made through the real API: what the public sees, paging, filters, validation,
 formats, and the API definition checked against the OpenAPI 3.0 meta-schema."""
+import re
 from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -429,7 +430,13 @@ def test_bbox_is_answered_through_the_gist_index(app, client, db, published):
     finally:
         event.remove(engine, "before_cursor_execute", keep)
     statement, parameters = sent[-1]
+    # Plain index scans are priced out too: with the few rows of a test, walking the
+    # primary key in `ORDER BY id` order can look cheaper than any filter once the
+    # table has been analysed, whatever the predicate. A bitmap scan has to use an
+    # index's condition, so only an index-usable box gets one.
     db.execute(text("SET LOCAL enable_seqscan = off"))
+    db.execute(text("SET LOCAL enable_indexscan = off"))
     plan = "\n".join(row[0] for row in db.connection().exec_driver_sql(
         "EXPLAIN " + statement, parameters))
-    assert "Index Cond: ((geom &&" in plan, plan
+    gist = r"Bitmap Index Scan on \S*geom\S*[^\n]*\n\s+Index Cond: \(+geom &&"
+    assert re.search(gist, plan), plan

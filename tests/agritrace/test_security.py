@@ -305,3 +305,80 @@ def test_the_key_rotation_page_is_for_administrators(client, world):
     for words in ("SECRET_KEY", "API tokens", ".data/pg-password",
                   "cannot be changed without printing the stamps again"):
         assert words in text, words
+
+
+# --- CSRF on every form -------------------------------------------------------------------
+
+def _form_routes(app) -> list[str]:
+    """Every page route that takes a POST, from the route table, with 1 for each id: the
+    token is checked before the view, so the ids need not exist."""
+    api = {bp for bp in app.blueprints if bp == "api" or bp.startswith(("api", "ogc",
+                                                                         "epcis"))}
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.endpoint.split(".")[0] in api:
+            continue
+        routes.append(re.sub(r"<(?:[^:>]+:)?([^>]+)>",
+                             lambda m: "portal" if m.group(1) == "side" else "1", rule.rule))
+    return sorted(routes)
+
+
+def test_every_form_refuses_a_post_without_the_csrf_token(app, client, world, db):
+    from support import snapshot
+    routes = _form_routes(app)
+    assert len(routes) > 30 and "/login" in routes and "/verify" in routes
+    login(client, world.admin.email, PASSWORD)   # the strongest session there is
+    before = snapshot(db.connection())
+    refused = {}
+    for path in routes:
+        answer = client.post(path, data={"reason": "x", "quantity": "10"},
+                             headers={"Accept-Language": "en"})
+        refused[path] = (answer.status_code, "did not come from this site"
+                         in answer.get_data(as_text=True))
+    assert {p: r for p, r in refused.items() if r != (400, True)} == {}
+    assert snapshot(db.connection()) == before
+
+
+# --- no secrets in the logs ---------------------------------------------------------------
+
+def test_no_password_token_or_key_reaches_the_logs(app, client, world, caplog):
+    import logging
+    caplog.set_level(logging.DEBUG)
+    headers = world.token(world.producer_a)
+    secret = headers["Authorization"].split()[1]
+    login(client, world.producer_a.email, "a-wrong-password-99")      # a failed login
+    login(client, world.producer_a.email, PASSWORD)
+    client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "xanh-la-cay-ruong-7",
+        "csrf_token": csrf_token(client, "/account/")})
+    client.get("/api/v1/batches", headers=headers)
+    client.get("/api/v1/batches", headers={"Authorization": f"Bearer {secret}x"})  # refused
+    written = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}"
+                        for r in caplog.records)
+    for secret_text in (PASSWORD, "a-wrong-password-99", "xanh-la-cay-ruong-7", secret,
+                        app.config["SECRET_KEY"], _database_password(app)):
+        assert secret_text not in written, secret_text
+
+
+def test_a_failed_statement_does_not_carry_its_parameters_into_the_error(app, db):
+    """What the error handlers log is the exception's text: it names the statement but
+    not the values bound to it (a password hash, a token's hash, a PIN)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from agritrace.db import session
+    with app.app_context():
+        try:
+            session().execute(text("SELECT 1 / 0 WHERE CAST(:token_hash AS text) <> ''"),
+                              {"token_hash": "sha256-of-a-secret-token"})
+        except DBAPIError as exc:
+            message = str(exc)
+        else:
+            raise AssertionError("the statement should have failed")
+    assert "division by zero" in message and "SELECT 1 / 0" in message
+    assert "sha256-of-a-secret-token" not in message
+
+
+def _database_password(app) -> str:
+    from sqlalchemy.engine import make_url
+    return make_url(app.config["DATABASE_URL"]).password

@@ -196,7 +196,7 @@ def test_empty_zip():
     (b"<!DOCTYPE html><html><body>Not found</body></html>", "lo.geojson", "GeoJSON", "HTML"),
     (b"\x89PNG\r\n\x1a\n....", "lo.gpx", "GPX", "PNG image"),
     (b"Rar!\x1a\x07\x00....", "lo.zip", "ZIP", "RAR"),
-])
+], ids=["pdf-as-kml", "noise-as-shapefile", "html-as-geojson", "png-as-gpx", "rar-as-zip"])
 def test_mislabelled_files_say_what_they_are(data, filename, claimed, found):
     trouble = refusal(data, filename)
     assert trouble.code == "format_mismatch" and trouble.params["claimed"] == claimed
