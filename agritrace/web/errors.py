@@ -64,8 +64,8 @@ def problem(status: int, detail: str, errors: dict | None = None, headers: dict 
             body["errors"] = errors
         headers["Content-Type"] = "application/problem+json"
         return body, status, headers
-    return render_template("error.html", status=status, detail=detail,
-                           errors=errors or {}), status, headers
+    return render_template("error.html", status=status, title=str(TITLES.get(status, status)),
+                           detail=detail, errors=errors or {}), status, headers
 
 
 def init_app(app: Flask) -> None:

@@ -161,7 +161,9 @@ def test_an_area_import_page_whose_connection_dies_shows_a_503_page(faulty):
         broken = send()
     assert killed
     _the_database_was_unreachable(broken, "vi")
-    assert "<html" in broken.get_data(as_text=True).lower()   # a page, not a bare text
+    page = broken.get_data(as_text=True)
+    assert "<h1>Dịch vụ tạm thời không khả dụng</h1>" in page    # a page, titled in words
+    assert "Mã lỗi 503" in page
     assert _state(engine) == before
     checked = send()
     assert checked.status_code == 302, checked.get_data(as_text=True)[:500]
