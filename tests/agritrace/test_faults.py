@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from agritrace import create_app
 from agritrace.db import EXTENSION, session
 from area_files import kml, shapefile_zip
+from labels.codes import compact_code
 from support import PASSWORD, World, csrf_token, drop, english, login, make_database, plot, \
     snapshot
 from test_batches import issued_area, new_batch
@@ -332,8 +333,6 @@ def test_postgresql_restarted_under_a_running_server(restarting, tmp_path):
     server = Server(cluster.url, tmp_path / "server.log")
     try:
         token = english(world.token(world.producer_a))
-        scan_url = f"{server.base}/s/{ids[0]}"
-        from labels.codes import compact_code
         scan_url = f"{server.base}/s/{compact_code(ids[0])}"
         assert requests.get(server.base + "/healthz").status_code == 200
         assert requests.get(scan_url).status_code == 200
@@ -419,7 +418,6 @@ def test_postgresql_restarted_under_a_running_server(restarting, tmp_path):
 
 def test_a_server_started_while_its_database_is_down_waits_for_it(restarting, tmp_path):
     cluster, _world, _batch, ids = restarting
-    from labels.codes import compact_code
     cluster.stop()
     try:
         server = Server(cluster.url, tmp_path / "server.log")
