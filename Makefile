@@ -29,18 +29,40 @@ define ensure_packages
 	fi
 endef
 
-.PHONY: run test fuzz stop setup system-packages test-packages db migrate seed assets translations i18n-update
+.PHONY: run dev test fuzz stop setup system-packages test-packages db migrate seed assets translations i18n-update
 
-# The stamp worker mints the orders too large for a web request; it runs beside
-# the app and stops with it.
-run: setup
+# `make run` serves with gunicorn, as deployed: threads enough for a browser and the
+# map's tile requests at once. `make dev` serves with Flask's development server.
+GUNICORN := $(VENV)/bin/gunicorn --worker-class gthread --workers 2 --threads 8 \
+	--access-logfile - --bind $(HOST):$(PORT) 'agritrace:create_app()'
+
+# The stamp worker mints the orders too large for a web request; it runs beside the
+# server (the argument) and stops with it. Both run in the background so that the
+# shell's traps fire at once on Ctrl-C or a TERM to make (a shell waiting on a
+# foreground command runs its traps only after that command ends): none is left behind.
+define serve_with_worker
 	@$(FLASK) seed banner --url http://$(HOST):$(PORT)
 	@$(FLASK) stamps worker & worker=$$!; \
-	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(FLASK) run --host $(HOST) --port $(PORT)
+	  $(1) & server=$$!; \
+	  trap 'kill $$server $$worker 2>/dev/null; wait $$server $$worker 2>/dev/null' EXIT; \
+	  trap 'exit 130' INT; trap 'exit 143' TERM; \
+	  wait $$server
+endef
 
+run: setup
+	$(call serve_with_worker,$(GUNICORN))
+
+dev: setup
+	$(call serve_with_worker,$(FLASK) run --host $(HOST) --port $(PORT))
+
+# The import layers first (the contracts are in setup.cfg), then the suite on every
+# core: pytest-xdist spreads the tests over TEST_WORKERS processes, each with its own
+# throwaway database; tests/conftest.py keeps the timing-bound modules in one group.
+# `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= auto
 test: setup test-packages
-	$(VENV)/bin/pytest
+	$(VENV)/bin/lint-imports --no-cache --no-logo
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # Many more Hypothesis examples and stateful API scenarios than `make test` runs.
 fuzz: setup test-packages
@@ -49,7 +71,7 @@ fuzz: setup test-packages
 setup: system-packages $(VENV)/.installed assets translations db migrate seed
 
 stop:
-	@if [ -x $(PY) ]; then $(PY) -m agritrace.localdb stop; else python3 -m agritrace.localdb stop; fi
+	@if [ -x $(PY) ]; then $(PY) -m agritrace.operations.localdb stop; else python3 -m agritrace.operations.localdb stop; fi
 
 system-packages:
 	$(call ensure_packages,$(SYSTEM_PACKAGES))
@@ -60,7 +82,7 @@ test-packages:
 $(VENV)/.installed: setup.cfg pyproject.toml
 	@[ -x $(PY) ] || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[deploy,test]'
 	@touch $@
 
 # Leaflet and its plugins come from the npm registry at set-up; nothing is
@@ -85,7 +107,7 @@ i18n-update: $(VENV)/.installed
 	  -d agritrace/translations --no-fuzzy-matching
 
 db: $(VENV)/.installed
-	$(PY) -m agritrace.localdb up
+	$(PY) -m agritrace.operations.localdb up
 
 migrate: db
 	$(FLASK) db upgrade

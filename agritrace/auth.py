@@ -1,7 +1,8 @@
-"""Who is asking: a bearer token (API) or the login session (pages and API)."""
+"""Who is asking: a bearer token (API) or the login session (pages and API), and from
+which address."""
 from __future__ import annotations
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
@@ -37,3 +38,15 @@ def current_actor() -> User | None:
     g.actor = user
     g.user = user
     return user
+
+
+def client_ip() -> str:
+    """The client's address; behind TRUSTED_PROXY_HOPS proxies, the one the outermost
+    trusted proxy saw (what the client sends itself cannot be trusted)."""
+    hops = current_app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        forwarded = [p.strip() for p in request.headers.get("X-Forwarded-For", "").split(",")
+                     if p.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.remote_addr or ""

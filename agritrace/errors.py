@@ -1,4 +1,4 @@
-"""Domain errors, raised by services and mapped to HTTP in one place (web/errors.py)."""
+"""Domain errors, raised by services and mapped to HTTP in one place (http_errors.py)."""
 from __future__ import annotations
 
 

@@ -13,7 +13,7 @@ from flask_wtf import CSRFProtect
 
 class ProblemApi(Api):
     """flask-smorest, minus its app-wide JSON error handler: errors are mapped in
-    one place (web/errors.py), as problem+json under /api and HTML elsewhere; the
+    one place (http_errors.py), as problem+json under /api and HTML elsewhere; the
     spec documents every error response as RFC 7807 problem+json."""
 
     PROBLEM = "application/problem+json"

@@ -94,7 +94,7 @@ def end_old_login() -> None:
 def init_app(app: Flask) -> None:
     hops = app.config["TRUSTED_PROXY_HOPS"]
     if hops:
-        # Only the scheme: web/scan.py::client_ip reads X-Forwarded-For itself.
+        # Only the scheme: auth.client_ip reads X-Forwarded-For itself.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=hops, x_host=0, x_port=0,
                                 x_prefix=0)
     app.after_request(add_headers)

@@ -1,8 +1,8 @@
 """`make backup` and `make restore` at the size of a province: the demo data, 100,000
 issued growing areas (bench/tiles.py's field), a run of 1,000,000 stamps and ten
-product photos, backed up with `agritrace.backup.make_backup` (pg_dump custom format,
-uploads tar, manifest) and restored with `restore_backup` into a new database and an
-empty upload folder, as `make restore RESTORE_DB=…` does.
+product photos, backed up with `agritrace.operations.backup.make_backup` (pg_dump custom
+format, uploads tar, manifest) and restored with `restore.restore_backup` into a new
+database and an empty upload folder, as `make restore RESTORE_DB=…` does.
 
 Every table of the restored database is then compared with the original by its row
 count and a hash over its rows' text, and every photo by its bytes.
@@ -23,7 +23,7 @@ import psycopg
 from PIL import Image
 
 from benchdb import bench_app
-from agritrace import backup, localdb  # noqa: E402
+from agritrace.operations import backup, localdb, restore  # noqa: E402
 
 STAMPS = 1_000_000
 PHOTOS = 10
@@ -42,7 +42,7 @@ def fill(app) -> None:
     from agritrace.db import session
     from agritrace.models import Batch, BatchStatus, Organization, Product, Role, User
     from agritrace.seed import demo
-    from agritrace.services import product_photos, stamps
+    from agritrace.services import product_photos, stamp_worker, stamps
     with app.app_context():
         demo.load()
         s = session()
@@ -54,8 +54,8 @@ def fill(app) -> None:
     tiles.fill(app, org_id)
     with app.app_context():
         order = stamps.order_stamps(None, batch_id, STAMPS, defer=True, system=True)
-        stamps.claim_order_by_id(order.id)
-        stamps.run_order(order.id)
+        stamp_worker.claim_order(order.id)
+        stamp_worker.run_order(order.id)
         admin = session().get(User, admin_id)
         for i in range(PHOTOS):
             out = io.BytesIO()
@@ -98,9 +98,9 @@ def main() -> int:
             size_mb = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
 
             name = f"agritrace_bench_restored_{folder.name[-16:].lower()}"
-            restored_url = backup.create_database(name, localdb.server_url())
+            restored_url = restore.create_database(name, localdb.server_url())
             started = time.perf_counter()
-            backup.restore_backup(folder, restored_url, upload_dir=restored_uploads)
+            restore.restore_backup(folder, restored_url, upload_dir=restored_uploads)
             restore_s = time.perf_counter() - started
 
             restored = fingerprint(restored_url)
@@ -108,7 +108,7 @@ def main() -> int:
             photos_ok = files(uploads) == files(restored_uploads) and files(uploads)
     finally:
         if restored_url:
-            backup.drop_database(restored_url)
+            restore.drop_database(restored_url)
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"{rows:,} rows in {len(original)} tables ({original['stamps'][0]:,} stamps, "

@@ -12,7 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask import Flask  # noqa: E402
 
-from agritrace import create_app, localdb  # noqa: E402
+from agritrace import create_app  # noqa: E402
+from agritrace.operations import localdb  # noqa: E402
 from agritrace.db import EXTENSION  # noqa: E402
 
 

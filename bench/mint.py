@@ -1,5 +1,5 @@
 """Minting a run of 1,000,000 stamps through the service path (`order_stamps` with
-defer=True, `claim_order_by_id`, `run_order`: random ids, COPY in chunks of 100,000
+defer=True, `claim_order`, `run_order`: random ids, COPY in chunks of 100,000
 each under a savepoint, progress written on a second connection, the run, the order
 and the audit row, one transaction) against a raw psycopg `COPY` of 1,000,000 rows of
 the same shape (random bigint id, int run_id, 'issued') into a scratch table
@@ -96,13 +96,13 @@ def raw_copy(conn: psycopg.Connection, table: str, run_id: int) -> float:
 
 def mint(app, conn: psycopg.Connection, batch_id: int) -> float:
     from agritrace.models import OrderStatus
-    from agritrace.services import stamps
+    from agritrace.services import stamp_worker, stamps
     fresh(conn, "stamps")
     with app.app_context():
         started = time.perf_counter()
         order = stamps.order_stamps(None, batch_id, N, defer=True, system=True)
-        stamps.claim_order_by_id(order.id)
-        done = stamps.run_order(order.id)
+        stamp_worker.claim_order(order.id)
+        done = stamp_worker.run_order(order.id)
         elapsed = time.perf_counter() - started
     assert done.status == OrderStatus.DONE and done.minted == N, (done.status, done.error)
     count = conn.execute("SELECT count(*) FROM stamps WHERE run_id = %s",
@@ -113,9 +113,9 @@ def mint(app, conn: psycopg.Connection, batch_id: int) -> float:
 
 
 def client_side(app, conn: psycopg.Connection, batch_id: int) -> dict[str, float]:
-    """Seconds of the work `_mint` does besides the server's COPY, for N stamps in
+    """Seconds of the work `mint_order` does besides the server's COPY, for N stamps in
     chunks of CHUNK, done the way stamps.py does it, without the database."""
-    from agritrace.services import stamps
+    from agritrace.services import stamp_worker, stamps
     from labels.codes import new_stamp_ids
     chunks, out = N // stamps.CHUNK, {}
     started = time.perf_counter()
@@ -137,7 +137,7 @@ def client_side(app, conn: psycopg.Connection, batch_id: int) -> dict[str, float
     conn.rollback()
     with app.app_context():
         order = stamps.order_stamps(None, batch_id, 1, defer=True, system=True)
-        beat = stamps._heartbeat(order.id, None)
+        beat = stamp_worker._heartbeat(order.id, None)
         started = time.perf_counter()
         for _ in range(chunks):
             beat(1)

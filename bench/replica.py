@@ -30,7 +30,8 @@ from pathlib import Path
 import psycopg
 
 from benchdb import world  # noqa: F401  (also puts the project on sys.path)
-from agritrace import create_app, localdb  # noqa: E402
+from agritrace import create_app  # noqa: E402
+from agritrace.operations import localdb  # noqa: E402
 from agritrace.db import EXTENSION  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +57,7 @@ def as_postgres(*args: str, **kw) -> subprocess.CompletedProcess:
 
 
 class Primary:
-    """A cluster made and started by agritrace.localdb in a folder of its own."""
+    """A cluster made and started by agritrace.operations.localdb in a folder of its own."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -68,7 +69,7 @@ class Primary:
         self.url = self._localdb("url").stdout.strip()
 
     def _localdb(self, command: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "agritrace.localdb", command],
+        return subprocess.run([sys.executable, "-m", "agritrace.operations.localdb", command],
                               env=self.env, cwd=ROOT, check=True, capture_output=True,
                               text=True)
 
@@ -140,7 +141,7 @@ def mint_and_watch(app, primary_url: str, replica_url: str, batch_id: int) -> di
     """Mint a run on the primary while sampling the replica's lag; then time until the
     replica has every stamp of it."""
     from agritrace.models import OrderStatus
-    from agritrace.services import stamps
+    from agritrace.services import stamp_worker, stamps
     lags, finished = [], threading.Event()
 
     def sample():
@@ -158,8 +159,8 @@ def mint_and_watch(app, primary_url: str, replica_url: str, batch_id: int) -> di
     with app.app_context():
         started = time.perf_counter()
         order = stamps.order_stamps(None, batch_id, STAMPS, defer=True, system=True)
-        stamps.claim_order_by_id(order.id)
-        done = stamps.run_order(order.id)      # one transaction, as the worker runs it
+        stamp_worker.claim_order(order.id)
+        done = stamp_worker.run_order(order.id)      # one transaction, as the worker runs it
         committed = time.perf_counter()
         assert done.status == OrderStatus.DONE, (done.status, done.error)
         run_id = done.run_id

@@ -92,8 +92,7 @@ def fill(app) -> list[int]:
     from agritrace.models import (AreaStatus, Batch, BizStep, CertScheme, Certification,
                                   Disposition, GrowingArea, Product, Stamp, TraceEvent, User)
     from agritrace.services import stamps
-    from agritrace.services.clock import now
-    from agritrace.services.products import today
+    from agritrace.clock import now, today
     org_id, official_id = world(app)
     with app.app_context():
         with transaction() as s:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import sessionmaker
 
 from agritrace import create_app
 from agritrace.db import EXTENSION
-from support import World, drop, make_database
+from support import World, drop, drop_orphans, make_database
 
 # The profile `make fuzz` selects (`--hypothesis-profile=fuzz`): many more examples
 # than the normal suite gives the same property and API tests. Registered in this
@@ -20,9 +20,49 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                            HealthCheck.filter_too_much])
 
+# Modules whose tests wait on real processes and clocks (a worker killed mid-COPY, a
+# PostgreSQL restarted under gunicorn, a million-stamp backup): under `make test`'s
+# workers they run one after another in one group, never two of them at once.
+SERIAL_MODULES = {"test_faults.py", "test_stamp_worker.py", "test_backup.py"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """With `--dist loadgroup` (pytest-xdist), the serial modules go to one worker as
+    one group, and so do the tests of each module that shares a module- or
+    class-scoped fixture (a live server, a database of its own), which is then built
+    once rather than on both workers. Other tests are spread one by one."""
+    if not getattr(config.option, "loadgroup", False):   # set on xdist's workers only
+        return
+    for item in items:
+        if item.path.name in SERIAL_MODULES:
+            group = "serial"
+        elif any(defs[-1].scope in ("module", "class", "package")
+                 for defs in item._fixtureinfo.name2fixturedefs.values()):
+            group = item.nodeid.split("::", 1)[0]
+        else:
+            continue
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    """argon2id at its lowest cost for the users the tests make in this process. At the
+    production cost (64 MiB, 3 passes: about 0.1 s of CPU a hash) the five users of
+    each test's World alone took minutes of the suite. The CLI and server processes
+    that some tests start keep the production cost."""
+    from argon2 import PasswordHasher
+
+    from agritrace.services import accounts
+    production = accounts._hasher
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    accounts._hasher = production
+
 
 @pytest.fixture(scope="session")
 def database_url():
+    drop_orphans()
     url = make_database("main")
     yield url
     drop(url)

@@ -7,7 +7,8 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
-from agritrace import create_app, localdb
+from agritrace import create_app
+from agritrace.operations import localdb
 from agritrace.db import EXTENSION
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -36,6 +37,34 @@ def make_database(suffix: str) -> str:
 
 def drop(url: str) -> None:
     localdb.drop_database(url.rsplit("/", 1)[1], localdb.server_url())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:      # someone else's process
+        pass
+    return True
+
+
+def drop_orphans() -> None:
+    """Drop the throwaway databases of test runs that were killed before their
+    teardown (the process in the name is gone and nothing is connected), so that
+    they do not pile up."""
+    import psycopg
+    admin = localdb.server_url().replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as connection:
+        names = connection.execute("SELECT datname FROM pg_stat_database WHERE numbackends = 0 "
+                                   "AND datname LIKE 'agritrace\\_test\\_%'").fetchall()
+    for (name,) in names:
+        pid = re.match(r"agritrace_test_(\d+)_", name)
+        if pid and not _alive(int(pid.group(1))):
+            try:
+                localdb.drop_database(name, localdb.server_url())
+            except psycopg.Error:          # another run is dropping it at the same time
+                pass
 
 
 def snapshot(connection) -> dict:

@@ -98,55 +98,22 @@ def _event(index: int, event: DiaryEvent, problems: list[EpcisProblem]) -> dict:
     except ValueError:
         fault("biz_step", f"'{event.biz_step}' is not a step of the diary.")
         step = BizStep.OTHER
-    offset = _offset(event.event_tz)
-    if offset is None:
-        fault("event_tz", f"'{event.event_tz}' is not a time-zone offset like +07:00.")
-    if not _aware(event.event_time):
-        fault("event_time", "the event time has no time zone.")
     out: dict[str, Any] = {
         "type": "ObjectEvent",
-        "eventTime": event.event_time.astimezone(offset).isoformat()
-        if offset is not None and _aware(event.event_time) else None,
+        "eventTime": _event_time(event, fault),
         "eventTimeZoneOffset": event.event_tz,
         "eventID": event.epcis_event_id or event_id(event.id),
         "action": action_for(step),
     }
     uris = validator().format_checker
-    if event.lot_uri is not None:
-        if not uris.conforms(event.lot_uri, "uri"):
-            fault("lot_uri", f"'{event.lot_uri}' is not an absolute URI.")
-        entry: dict[str, Any] = {"epcClass": event.lot_uri}
-        if event.quantity is not None:
-            quantity = _number(event.quantity)
-            if quantity is None or quantity < 0:
-                fault("quantity", f"{event.quantity!r} is not a quantity (a number, 0 or more).")
-            entry["quantity"] = quantity
-        if event.uom is not None:
-            if event.quantity is None:
-                fault("uom", "a unit without a quantity.")
-            elif not _UOM.fullmatch(event.uom):
-                fault("uom", f"'{event.uom}' is not a UN/CEFACT unit code such as KGM.")
-            entry["uom"] = event.uom
-        out["quantityList"] = [entry]
-    else:
-        if event.quantity is not None or event.uom is not None:
-            fault("quantity", "a quantity needs the batch it counts (lot_uri).")
-        # An ObjectEvent must name objects; a farming step on an area before any batch
-        # exists has none, and an empty epcList is what EPCIS allows for that.
-        out["epcList"] = []
+    out.update(_what(event, uris, fault))
     out["bizStep"] = biz_step_to_epcis(step)
     if event.disposition is not None:
         try:
             out["disposition"] = disposition_to_epcis(Disposition(event.disposition))
         except ValueError:
             fault("disposition", f"'{event.disposition}' is not a disposition of the diary.")
-    if event.location_uri is not None:
-        if not uris.conforms(event.location_uri, "uri"):
-            fault("location_uri", f"'{event.location_uri}' is not an absolute URI.")
-        out["readPoint"] = {"id": event.location_uri}
-        # Once shipped the goods are in transit: CBV leaves bizLocation out.
-        if step is not BizStep.SHIPPING:
-            out["bizLocation"] = {"id": event.location_uri}
+    out.update(_where(event, step, uris, fault))
     if event.ilmd:
         if out["action"] != "ADD":
             fault("ilmd", "lot master data (ilmd) only goes with a harvest or commissioning.")
@@ -159,6 +126,56 @@ def _event(index: int, event: DiaryEvent, problems: list[EpcisProblem]) -> dict:
         out[term(DIARY_STEP_TERM)] = step.value
     out.update(_terms(event.details, "details", fault))
     return out
+
+
+def _event_time(event: DiaryEvent, fault) -> str | None:
+    """The event time in its own zone's offset, as EPCIS writes it."""
+    offset = _offset(event.event_tz)
+    if offset is None:
+        fault("event_tz", f"'{event.event_tz}' is not a time-zone offset like +07:00.")
+    if not _aware(event.event_time):
+        fault("event_time", "the event time has no time zone.")
+    if offset is None or not _aware(event.event_time):
+        return None
+    return event.event_time.astimezone(offset).isoformat()
+
+
+def _what(event: DiaryEvent, uris, fault) -> dict[str, Any]:
+    """The batch as a quantityList entry, or an empty epcList for an entry about an
+    area before any batch exists."""
+    if event.lot_uri is None:
+        if event.quantity is not None or event.uom is not None:
+            fault("quantity", "a quantity needs the batch it counts (lot_uri).")
+        # An ObjectEvent must name objects; a farming step on an area before any batch
+        # exists has none, and an empty epcList is what EPCIS allows for that.
+        return {"epcList": []}
+    if not uris.conforms(event.lot_uri, "uri"):
+        fault("lot_uri", f"'{event.lot_uri}' is not an absolute URI.")
+    entry: dict[str, Any] = {"epcClass": event.lot_uri}
+    if event.quantity is not None:
+        quantity = _number(event.quantity)
+        if quantity is None or quantity < 0:
+            fault("quantity", f"{event.quantity!r} is not a quantity (a number, 0 or more).")
+        entry["quantity"] = quantity
+    if event.uom is not None:
+        if event.quantity is None:
+            fault("uom", "a unit without a quantity.")
+        elif not _UOM.fullmatch(event.uom):
+            fault("uom", f"'{event.uom}' is not a UN/CEFACT unit code such as KGM.")
+        entry["uom"] = event.uom
+    return {"quantityList": [entry]}
+
+
+def _where(event: DiaryEvent, step: BizStep, uris, fault) -> dict[str, Any]:
+    if event.location_uri is None:
+        return {}
+    if not uris.conforms(event.location_uri, "uri"):
+        fault("location_uri", f"'{event.location_uri}' is not an absolute URI.")
+    where = {"readPoint": {"id": event.location_uri}}
+    # Once shipped the goods are in transit: CBV leaves bizLocation out.
+    if step is not BizStep.SHIPPING:
+        where["bizLocation"] = {"id": event.location_uri}
+    return where
 
 
 def _terms(values: Mapping[str, Any], where: str, fault) -> dict[str, Any]:

@@ -50,6 +50,12 @@ class BizStep(enum.StrEnum):
     LAB_TESTING = "lab_testing"      # kiểm nghiệm
 
 
+# The steps a producer records in the diary, in the order its forms offer them. Each is
+# stored as itself in biz_step; the EPCIS door says the farming ones in CBV terms.
+DIARY_STEPS = (BizStep.SOWING, BizStep.FERTILISING, BizStep.SPRAYING, BizStep.IRRIGATION,
+               BizStep.HARVESTING, BizStep.PACKING, BizStep.LAB_TESTING, BizStep.SHIPPING)
+
+
 class Disposition(enum.StrEnum):
     ACTIVE = "active"
     IN_PROGRESS = "in_progress"

@@ -8,9 +8,9 @@ import json
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..clock import now
 from ..errors import DomainError, NotFound
-from ..services.clock import now
-from ..web.errors import problem
+from ..http_errors import problem
 from . import features, openapi
 from .collections import COLLECTIONS, CRS84, Collection, iso
 from .query import LIMIT_MAX, DocumentQuery, load

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
+
+from labels import ai_syntax
 
 from ..models import BatchStatus
 from .common import Id, PageQuery, PatchSchema, StrictSchema, Text
 
-# GS1 AI 10 (batch/lot): at most 20 characters of GS1's 82-character set.
-LOT_CODE = validate.Regexp(r'^[!"%-?A-Z_a-z]{1,20}$', error=_l(
+# A lot code travels as GS1 AI 10 (batch/lot): GS1's syntax dictionary is the rule.
+LOT_AI = "10"
+LOT_CODE_RULE = _l(
     "A lot code has 1 to 20 characters: letters without accents, digits and "
-    "!\"%&'()*+,-./:;<=>?_ (GS1's character set; no spaces)."))
+    "!\"%&'()*+,-./:;<=>?_ (GS1's character set; no spaces).")
 # UN/CEFACT Recommendation 20 codes, as EPCIS quantities carry them.
 QUANTITY = validate.Range(min=0, min_inclusive=False, max=1e10,
                           error=_l("The quantity must be above 0."))
@@ -18,11 +21,47 @@ UNITS = {"KGM": _l("kilogram"), "TNE": _l("tonne"), "GRM": _l("gram"), "LTR": _l
          "H87": _l("piece"), "XBX": _l("box"), "XCT": _l("carton"), "XBG": _l("bag")}
 
 
+def check_lot_code(value: str) -> None:
+    """Validator: a lot code that a GS1 Digital Link can carry, or the rule in words."""
+    try:
+        ai_syntax.validate(LOT_AI, value)
+    except ai_syntax.AiError:
+        raise ValidationError(str(LOT_CODE_RULE)) from None
+
+
+def _pattern(ai: str) -> str:
+    """The rule of a one-part AI without linters, such as 10, as a regular expression
+    for the OpenAPI document, with runs of characters as ranges (`%-?`)."""
+    found = ai_syntax.entry(ai)
+    (part,) = found.components
+    runs: list[list[int]] = []
+    for code in sorted(map(ord, ai_syntax.CHARSETS[part.charset])):
+        if runs and runs[-1][1] == code - 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    spans = []
+    for low, high in runs:
+        if high - low > 1:
+            spans.append(f"{_in_class(low)}-{_in_class(high)}")
+        else:
+            spans.extend(_in_class(code) for code in range(low, high + 1))
+    return f"^[{''.join(spans)}]{{{found.min_length},{found.max_length}}}$"
+
+
+def _in_class(code: int) -> str:
+    char = chr(code)
+    return "\\" + char if char in "\\[]^-" else char
+
+
+LOT_CODE = {"validate": check_lot_code, "metadata": {"pattern": _pattern(LOT_AI)}}
+
+
 class BatchIn(StrictSchema):
     """Dates are checked for order in the service, which also sees a patch's
     unchanged dates."""
     product_id = Id(required=True)
-    lot_code = fields.String(required=True, validate=LOT_CODE)
+    lot_code = fields.String(required=True, **LOT_CODE)
     harvest_date = fields.Date(allow_none=True)
     pack_date = fields.Date(allow_none=True)
     expiry_date = fields.Date(allow_none=True)
@@ -34,7 +73,7 @@ class BatchIn(StrictSchema):
 
 
 class BatchPatch(PatchSchema):
-    lot_code = fields.String(validate=LOT_CODE)
+    lot_code = fields.String(**LOT_CODE)
     harvest_date = fields.Date(allow_none=True)
     pack_date = fields.Date(allow_none=True)
     expiry_date = fields.Date(allow_none=True)

@@ -5,11 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ..models import BizStep, Disposition
+from ..models import DIARY_STEPS, BizStep, Disposition
 from .common import Id, PageQuery, StrictSchema, Text
 
-DIARY_STEPS = ("sowing", "fertilising", "spraying", "irrigation", "harvesting", "packing",
-               "lab_testing", "shipping")
 POSITIVE = validate.Range(min=0, min_inclusive=False, max=1e9,
                           error=_l("Must be a number above 0."))
 
@@ -67,14 +65,15 @@ class ShippingDetails(StrictSchema):
     note = Text(max_length=500)
 
 
-DETAILS = {"sowing": SowingDetails, "fertilising": FertilisingDetails,
-           "spraying": SprayingDetails, "irrigation": IrrigationDetails,
-           "harvesting": HarvestingDetails, "packing": PackingDetails,
-           "lab_testing": LabTestingDetails, "shipping": ShippingDetails}
+# What each diary step records; keyed by the step, so a plain string finds it too.
+DETAILS = {BizStep.SOWING: SowingDetails, BizStep.FERTILISING: FertilisingDetails,
+           BizStep.SPRAYING: SprayingDetails, BizStep.IRRIGATION: IrrigationDetails,
+           BizStep.HARVESTING: HarvestingDetails, BizStep.PACKING: PackingDetails,
+           BizStep.LAB_TESTING: LabTestingDetails, BizStep.SHIPPING: ShippingDetails}
 
 
 class EventIn(StrictSchema):
-    step = fields.String(required=True, validate=validate.OneOf(DIARY_STEPS))
+    step = fields.String(required=True, validate=validate.OneOf([s.value for s in DIARY_STEPS]))
     event_time = fields.AwareDateTime(load_default=None, default_timezone=None, metadata={
         "description": "When it happened, with its time zone; default now"})
     area_id = Id(allow_none=True)
@@ -122,5 +121,4 @@ class HoldClearIn(StrictSchema):
     reason = Text(required=True, min_length=3, max_length=1000)
 
 
-STEP_TO_BIZ = {step: BizStep(step) for step in DIARY_STEPS}
 LAB_DISPOSITION = (Disposition.CONFORMANT, Disposition.NON_CONFORMANT)

@@ -10,14 +10,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import permissions, units
+from ..clock import now
 from ..db import session, transaction
 from ..errors import Conflict, DomainError, Invalid
 from ..models import ApiToken, Organization, Role, TokenScope, User
 from . import audit, rate_limits
-from .clock import now
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "agt_"
@@ -93,6 +93,16 @@ def create_user(actor: User | None, *, email: str, password: str, full_name: str
                      after={"email": email, "role": role, "organization_id": organization_id,
                             "province_code": province_code})
     return user
+
+
+def list_users(actor: User | None, *, offset: int = 0,
+               limit: int = 500) -> tuple[list[User], int]:
+    """Accounts by role and e-mail, for an admin only."""
+    permissions.require_role(actor, Role.ADMIN)
+    s = session()
+    total = s.scalar(select(func.count()).select_from(User))
+    rows = s.scalars(select(User).order_by(User.role, User.email).offset(offset).limit(limit))
+    return list(rows), total
 
 
 class LoginRefused(DomainError):

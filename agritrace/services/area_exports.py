@@ -9,12 +9,12 @@ from gis.export import EXPORT_FORMATS, ExportArea, export_areas
 from gis.features import GisError
 
 from .. import units
+from ..clock import now
 from ..db import session
 from ..errors import Invalid
 from ..models import GrowingArea, User
 from ..problems import describe
 from . import areas as areas_service
-from .clock import now
 
 MAX_EXPORT = 20_000
 

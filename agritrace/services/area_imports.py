@@ -26,14 +26,14 @@ from gis.readers import read_upload
 from gis.validate import Checked, check_features
 
 from .. import permissions
+from ..clock import now
 from ..db import session, transaction
 from ..errors import Conflict, Invalid
 from ..models import AreaImport, AreaStatus, CodeKind, ImportStatus, Role, User
 from ..problems import as_dict, describe
-from . import audit, codes
+from . import area_codes, audit
 from .area_rules import ACTIVE, overlaps_within, rules_for, tolerance_sql
-from .areas import _organization_for, _place
-from .clock import now
+from .organizations import organization_for, place_for
 
 CODE_KEYS = ("code", "CODE", "Code", "ma_so", "MA_SO", "maso", "MASO", "ma_vung", "MA_VUNG",
              "ma_so_vung_trong", "MSVT", "msvt")
@@ -134,7 +134,7 @@ def _adopt_codes(s: Session, analysis: Analysis, province_code: int) -> None:
         i = c.feature.index
         try:
             with s.begin_nested():
-                code = codes.adopt_code(s, province_code, CodeKind.GROWING_AREA, code)
+                code = area_codes.adopt_code(s, province_code, CodeKind.GROWING_AREA, code)
         except Invalid as exc:
             analysis.extra.setdefault(i, []).append(
                 problem("code_unknown", "%(detail)s", c.feature, detail=exc.detail))
@@ -223,8 +223,8 @@ def check_import(actor: User | None, data: bytes, filename: str, *,
     if not data:
         raise Invalid(_("%(file)s is empty.", file=filename), {"file": [_("The file is empty.")]})
     with _collector_paused(), transaction() as s:
-        org = _organization_for(s, user, organization_id)
-        province, ward = _place(org, user, province_code, ward_code)
+        org = organization_for(s, user, organization_id)
+        province, ward = place_for(org, user, province_code, ward_code)
         analysis = _analyse(s, user, data, filename, crs=crs, crop=crop,
                             province_code=province, repair=repair)
         record = AreaImport(organization_id=org.id, province_code=province, created_by=user.id,

@@ -18,14 +18,15 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from .. import permissions, units
+from .. import permissions
+from ..clock import now
 from ..db import session, transaction
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import (AreaStatus, CodeKind, GrowingArea, GrowingAreaVersion, Organization,
-                      OrgStatus, Role, User)
-from . import audit, codes
+                      Role, User)
+from . import area_codes, audit
 from .area_rules import checked_polygon
-from .clock import now
+from .organizations import organization_for, place_for
 
 FIELDS = ("code", "name", "crop", "organization_id", "households", "area_ha", "perimeter_m",
           "province_code", "ward_code", "status", "status_reason", "target_markets",
@@ -143,34 +144,6 @@ def neighbours(actor: User | None, area: GrowingArea, radius_m: float = 1000,
 
 # -- drafting ----------------------------------------------------------------------
 
-def _organization_for(s: Session, user: User, organization_id: int | None) -> Organization:
-    if user.role == Role.PRODUCER:
-        if organization_id not in (None, user.organization_id):
-            raise NotFound(_("Not found."))
-        organization_id = user.organization_id
-    if organization_id is None:
-        raise Invalid(_("Say which organisation the area belongs to."),
-                      {"organization_id": [_("This field is required.")]})
-    org = permissions.fetch(s, user, Organization, organization_id, "organization")
-    if org.status != OrgStatus.APPROVED:
-        raise Conflict(_("%(name)s is not approved yet; its areas can be drafted once an "
-                         "official approves the organisation.", name=org.name))
-    return org
-
-
-def _place(org: Organization, user: User, province_code: int | None,
-           ward_code: int | None) -> tuple[int, int | None]:
-    province = province_code or org.province_code
-    if user.role == Role.OFFICIAL and province != user.province_code:
-        raise Invalid(_("You can only manage areas in your own province."),
-                      {"province_code": [_("Outside your province.")]})
-    if ward_code is not None and units.ward_province(ward_code) != province:
-        raise Invalid(_("Ward %(ward)s is not in province %(prov)s.", ward=ward_code,
-                        prov=units.province_name(province)),
-                      {"ward_code": [_("Not a ward of this province.")]})
-    return province, ward_code
-
-
 def _set_geometry(s: Session, area: GrowingArea, geometry: BaseGeometry, user: User, *,
                   repair: bool) -> None:
     checked = checked_polygon(s, geometry, crop=area.crop, province_code=area.province_code,
@@ -196,16 +169,16 @@ def create_area(actor: User | None, data: dict) -> GrowingArea:
     if existing_code and user.role == Role.PRODUCER:
         raise Forbidden(_("Only an official can record an existing growing-area code."))
     with transaction() as s:
-        org = _organization_for(s, user, data.pop("organization_id", None))
-        province, ward = _place(org, user, data.pop("province_code", None),
-                                data.pop("ward_code", None))
+        org = organization_for(s, user, data.pop("organization_id", None))
+        province, ward = place_for(org, user, data.pop("province_code", None),
+                                   data.pop("ward_code", None))
         geometry, repair = data.pop("geometry"), data.pop("repair", False)
         area = GrowingArea(organization_id=org.id, province_code=province, ward_code=ward,
                            status=AreaStatus.DRAFT, version=1, **data)
         _set_geometry(s, area, geometry, user, repair=repair)
         if existing_code:
-            area.code = _unused(s, codes.adopt_code(s, province, CodeKind.GROWING_AREA,
-                                                    existing_code))
+            area.code = _unused(s, area_codes.adopt_code(s, province, CodeKind.GROWING_AREA,
+                                                         existing_code))
             area.status, area.issued_at = AreaStatus.ISSUED, now()
         s.add(area)
         s.flush()
@@ -241,7 +214,7 @@ def update_area(actor: User | None, area_id: int, changes: dict) -> GrowingArea:
                              "application."))
         if "ward_code" in changes or "province_code" in changes:
             org = s.get(Organization, area.organization_id)
-            area.province_code, area.ward_code = _place(
+            area.province_code, area.ward_code = place_for(
                 org, actor, changes.pop("province_code", area.province_code),
                 changes.pop("ward_code", area.ward_code))
         for key, value in changes.items():
@@ -359,7 +332,7 @@ def _apply(s: Session, actor: User, area: GrowingArea, action: str, *,
             raise Invalid(_("The validity must end in the future."),
                           {"valid_until": [_("A date in the past.")]})
         if area.code is None:
-            area.code = codes.issue_code(s, area.province_code, CodeKind.GROWING_AREA)
+            area.code = area_codes.issue_code(s, area.province_code, CodeKind.GROWING_AREA)
         area.issued_at, area.valid_until = now(), valid_until
     area.status = target
     area.status_reason = reason if needs_reason else None

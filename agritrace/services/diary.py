@@ -4,20 +4,18 @@ after a batch's harvest puts the batch on hold until an official clears it."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from .. import permissions
+from ..clock import VIETNAM, now, today
 from ..db import session, transaction
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import (Batch, BatchStatus, BizStep, Disposition, GrowingArea, Organization, Role,
                       TraceEvent, User, batch_areas)
-from ..schemas.diary import STEP_TO_BIZ
 from . import audit
-from .clock import now
 
 HOLD_FIELDS = ("hold_reason", "held_at", "hold_cleared_at", "hold_cleared_by")
 
@@ -44,14 +42,13 @@ def visible_events(actor: User | None) -> ColumnElement[bool]:
 # season before its harvest. A year covers every crop we register, perennials
 # included (a dragon-fruit season is shorter; rice much shorter).
 SEASON = timedelta(days=365)
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def in_history_of(batch: Batch) -> ColumnElement[bool]:
     """The batch's own entries, and those on its areas in the season before its harvest
     (before today while it has no harvest date)."""
-    day = batch.harvest_date or now().astimezone(LOCAL).date()
-    end = datetime.combine(day + timedelta(days=1), time(), LOCAL)
+    day = batch.harvest_date or today()
+    end = datetime.combine(day + timedelta(days=1), time(), VIETNAM)
     on_areas = (TraceEvent.area_id.in_([a.id for a in batch.areas])
                 & TraceEvent.batch_id.is_(None)
                 & (TraceEvent.event_time >= end - SEASON) & (TraceEvent.event_time < end))
@@ -125,7 +122,7 @@ def record_event(actor: User | None, data: dict) -> TraceEvent:
                           {"area_id": [_("Not one of the batch's areas.")]})
         when = data.get("event_time") or now()
         details = dict(data["details"])
-        event = TraceEvent(biz_step=STEP_TO_BIZ[data["step"]], event_time=when,
+        event = TraceEvent(biz_step=BizStep(data["step"]), event_time=when,
                            event_tz=_offset(when), area_id=area.id if area else None,
                            batch_id=batch.id if batch else None,
                            facility_id=data.get("facility_id"), details=details,
@@ -146,7 +143,7 @@ def _offset(when: datetime) -> str:
 
 
 def _disposition(step: str, details: dict) -> Disposition | None:
-    if step == "lab_testing":
+    if step == BizStep.LAB_TESTING:
         return Disposition.CONFORMANT if details["result"] <= details["limit"] \
             else Disposition.NON_CONFORMANT
     return None

@@ -13,11 +13,11 @@ from .. import permissions
 from ..db import session, transaction
 from ..errors import Conflict, Invalid
 from ..models import CodeKind, Facility, FacilityKind, FacilityStatus, User
-from . import audit, codes
-from .areas import _organization_for, _place
+from . import area_codes, audit
+from .organizations import organization_for, place_for
 
-FIELDS = ("code", "kind", "name", "organization_id", "address", "province_code", "ward_code",
-          "status")
+FIELDS = ("code", "kind", "name", "organization_id", "gln", "address", "province_code",
+          "ward_code", "status")
 TRANSITIONS = {
     "approve": ((FacilityStatus.PENDING,), FacilityStatus.ACTIVE),
     "suspend": ((FacilityStatus.ACTIVE,), FacilityStatus.SUSPENDED),
@@ -61,9 +61,9 @@ def create_facility(actor: User | None, data: dict) -> Facility:
         raise Invalid(_("The location is outside Viet Nam; check that longitude comes first."),
                       {"location": [_("Outside Viet Nam.")]})
     with transaction() as s:
-        org = _organization_for(s, user, data.pop("organization_id", None))
-        province, ward = _place(org, user, data.pop("province_code", None),
-                                data.pop("ward_code", None))
+        org = organization_for(s, user, data.pop("organization_id", None))
+        province, ward = place_for(org, user, data.pop("province_code", None),
+                                   data.pop("ward_code", None))
         facility = Facility(organization_id=org.id, province_code=province, ward_code=ward,
                             geom=from_shape(point, srid=4326), status=FacilityStatus.PENDING,
                             **data)
@@ -88,9 +88,9 @@ def transition(actor: User | None, facility_id: int, action: str, *,
         before = audit.snapshot(facility, FIELDS)
         if action == "approve" and facility.code is None \
                 and facility.kind == FacilityKind.PACKING_HOUSE:
-            facility.code = _unused(s, codes.adopt_code(
+            facility.code = _unused(s, area_codes.adopt_code(
                 s, facility.province_code, CodeKind.PACKING_HOUSE, code)) if code \
-                else codes.issue_code(s, facility.province_code, CodeKind.PACKING_HOUSE)
+                else area_codes.issue_code(s, facility.province_code, CodeKind.PACKING_HOUSE)
         facility.status = target
         s.flush()
         audit.record(s, actor, "facility", facility.id, action, before,

@@ -5,11 +5,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import permissions, units
+from ..clock import now
 from ..db import session, transaction
-from ..errors import Conflict, Forbidden, Invalid
+from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import OrgKind, Organization, OrgStatus, Role, User
 from . import audit
-from .clock import now
 
 # What a producer may change on its own organisation; identity (name, kind, tax
 # code, province) goes through an official.
@@ -24,6 +24,10 @@ def _check_place(province_code: int, ward_code: int | None) -> None:
     if not units.is_province(province_code):
         raise Invalid(_("Province code %(code)s is not one of the 34 provinces.",
                         code=province_code), {"province_code": [_("Unknown province.")]})
+    _check_ward(province_code, ward_code)
+
+
+def _check_ward(province_code: int, ward_code: int | None) -> None:
     if ward_code is not None and units.ward_province(ward_code) != province_code:
         raise Invalid(_("Ward %(ward)s is not in province %(prov)s.", ward=ward_code,
                         prov=units.province_name(province_code)),
@@ -39,8 +43,9 @@ def _tax_code_free(s, tax_code: str, org_id: int | None = None) -> None:
 
 def list_organizations(actor: User | None, *, status: OrgStatus | None = None,
                        province_code: int | None = None, kind: OrgKind | None = None,
-                       q: str | None = None, offset: int = 0, limit: int = 20
+                       q: str | None = None, offset: int = 0, limit: int | None = 20
                        ) -> tuple[list[Organization], int]:
+    """One page of the organisations `actor` may read (limit=None: all of them)."""
     permissions.require_login(actor)
     where = [permissions.owner_filter(actor, Organization.id, Organization.province_code)]
     if status:
@@ -63,9 +68,42 @@ def get_organization(actor: User | None, org_id: int) -> Organization:
     return permissions.fetch(session(), actor, Organization, org_id, "organization")
 
 
+def organization_for(s, user: User, organization_id: int | None, *,
+                     unnamed: str | None = None, approved: bool = True) -> Organization:
+    """The organisation a new area, facility or product of `user` belongs to: a
+    producer's own (naming another one is not found), else the one an official or
+    admin names and may see. `unnamed` says what is missing when they name none; with
+    `approved`, an organisation not yet approved is refused."""
+    if user.role == Role.PRODUCER:
+        if organization_id not in (None, user.organization_id):
+            raise NotFound(_("Not found."))
+        organization_id = user.organization_id
+    if organization_id is None:
+        raise Invalid(unnamed or _("Say which organisation the area belongs to."),
+                      {"organization_id": [_("This field is required.")]})
+    org = permissions.fetch(s, user, Organization, organization_id, "organization")
+    if approved and org.status != OrgStatus.APPROVED:
+        raise Conflict(_("%(name)s is not approved yet; its areas can be drafted once an "
+                         "official approves the organisation.", name=org.name))
+    return org
+
+
+def place_for(org: Organization, user: User, province_code: int | None,
+              ward_code: int | None) -> tuple[int, int | None]:
+    """The province (by default the organisation's) and ward of a new area or facility;
+    an official keeps to its own province."""
+    province = province_code or org.province_code
+    if user.role == Role.OFFICIAL and province != user.province_code:
+        raise Invalid(_("You can only manage areas in your own province."),
+                      {"province_code": [_("Outside your province.")]})
+    _check_ward(province, ward_code)
+    return province, ward_code
+
+
 def register_organization(actor: User | None, data: dict) -> Organization:
-    """Register a cooperative, enterprise or household; it waits as `pending` for an
-    official of its province. Admins and officials (their own province) may register."""
+    """Register an organisation of any kind (cooperative, household, trader, packing
+    house, exporter…); it waits as `pending` for an official of its province. Admins
+    and officials (their own province) may register."""
     user = permissions.require_role(permissions.require_write(actor), Role.ADMIN, Role.OFFICIAL)
     _check_place(data["province_code"], data.get("ward_code"))
     if user.role == Role.OFFICIAL and data["province_code"] != user.province_code:
@@ -129,9 +167,11 @@ def review_organization(actor: User | None, org_id: int, *, approve: bool,
 
 
 def self_register(data: dict, account: dict) -> tuple[Organization, User]:
-    """A cooperative, enterprise or household registers itself with its first account.
-    It lands as `pending`; its producer can log in, but opens batches only once an
-    official of the province approves it. One transaction: both or neither."""
+    """An organisation registers itself with its first account: a cooperative,
+    enterprise or household, or one further down the chain (trader, packing house,
+    processor, exporter, distributor, retail chain); never an agency. It lands as
+    `pending`; its user can log in, but works with lots only once an official of the
+    province approves it. One transaction: both or neither."""
     from . import accounts
     if data["kind"] == OrgKind.AGENCY:
         raise Invalid(_("Agencies are registered by an administrator."),

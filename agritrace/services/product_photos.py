@@ -21,6 +21,7 @@ from .. import permissions
 from ..db import session, transaction
 from ..errors import Invalid
 from ..models import Product, User
+from ..models.products import THUMB_SUFFIX
 from . import audit
 
 FORMATS = ("JPEG", "PNG", "WEBP")
@@ -28,7 +29,6 @@ MAX_PIXELS = 40_000_000
 LONG_SIDE_PX = 1200
 THUMB_PX = 320
 JPEG_QUALITY = 85
-THUMB_SUFFIX = "-thumb"
 # secrets.token_urlsafe(24) gives 32 characters of this alphabet.
 NAME = re.compile(r"^[A-Za-z0-9_-]{32}$")
 

@@ -25,12 +25,12 @@ from sqlalchemy.orm import selectinload
 
 from labels import codes
 
+from ..clock import today
 from ..db import session, transaction
 from ..errors import NotFound
 from ..models import (AreaStatus, Batch, GrowingArea, Product, RunStatus, StampRun,
                       TraceEvent, Verdict)
 from .diary import in_history_of
-from .products import today
 # The counters live in rate_limits.py, shared with the login's lockout; Throttled and
 # hit stay importable from here.
 from .rate_limits import COUNT, Throttled, hit  # noqa: F401

@@ -3,40 +3,35 @@ activating them once printed, voiding them.
 
 A run of stamps is minted in one transaction with COPY: either every stamp of it
 exists or none does. Small orders are minted inside the request; larger ones by
-the stamp worker (`flask stamps worker`, started by `make run`), which reports its
-progress on the order beside the minting transaction.
+the stamp worker (stamp_worker.py).
 """
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from collections.abc import Callable, Iterable
 
 import psycopg
 from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select
 
-from labels import codes
+from labels import ai_syntax, codes
 
 from .. import permissions
-from ..db import close_session, engine, session, transaction
+from ..clock import now
+from ..db import session, transaction
 from ..errors import Conflict, Invalid, NotFound
 from ..models import (Batch, BatchStatus, Organization, OrderStatus, RunStatus, StampOrder,
                       StampRun, User)
-from ..schemas.batches import LOT_CODE
+from ..schemas.batches import LOT_AI, LOT_CODE_RULE
 from . import audit
-from .clock import now
 
 log = logging.getLogger(__name__)
 
 # Stamps are written in chunks so that progress can be shown and a collision on a
 # random id costs one chunk again, not the run.
 CHUNK = 100_000
-MAX_ATTEMPTS = 3
 RUN_FIELDS = ("status", "activated_at", "voided_at", "void_reason")
 Progress = Callable[[int], None]
 IdSource = Callable[[int], Iterable[int]]
@@ -63,11 +58,11 @@ def check_mintable(batch: Batch) -> None:
         raise Conflict(_("Batch %(lot)s is closed; no new stamps can be made for it.",
                          lot=batch.lot_code))
     try:
-        LOT_CODE(batch.lot_code)
-    except Exception as exc:  # marshmallow's ValidationError, with the reason in words
+        ai_syntax.validate(LOT_AI, batch.lot_code)
+    except ai_syntax.AiError as exc:
+        why = str(LOT_CODE_RULE)
         raise Invalid(_("The lot code %(lot)s cannot be printed in a GS1 Digital Link: %(why)s",
-                        lot=batch.lot_code, why=" ".join(map(str, exc.messages))),
-                      {"lot_code": exc.messages}) from exc
+                        lot=batch.lot_code, why=why), {"lot_code": [why]}) from exc
 
 
 def order_stamps(actor: User | None, batch_id: int, quantity: int, *, pin: bool = False,
@@ -101,7 +96,7 @@ def order_stamps(actor: User | None, batch_id: int, quantity: int, *, pin: bool 
         audit.record(s, user, "stamp_order", order.id, "create",
                      after={"batch_id": batch.id, "quantity": quantity, "pin": pin})
         if not defer:
-            _mint(s, order, user, new_ids=new_ids)
+            mint_order(s, order, user, new_ids=new_ids)
     return order
 
 
@@ -123,8 +118,8 @@ def list_orders(actor: User | None, batch_id: int) -> list[StampOrder]:
 
 # --- minting ---------------------------------------------------------------------------
 
-def _mint(s, order: StampOrder, user: User | None, *, progress: Progress | None = None,
-          new_ids: IdSource | None = None) -> StampRun:
+def mint_order(s, order: StampOrder, user: User | None, *, progress: Progress | None = None,
+               new_ids: IdSource | None = None) -> StampRun:
     """Create the order's run and its stamps in the caller's transaction."""
     new_ids = new_ids or codes.new_stamp_ids
     run = StampRun(batch_id=order.batch_id, quantity=order.quantity,
@@ -181,127 +176,6 @@ def _distinct(ids: list[int], new_ids: IdSource) -> list[int]:
     while len(unique) < len(ids):
         unique.update(dict.fromkeys(new_ids(len(ids) - len(unique))))
     return list(unique)
-
-
-# --- the worker ------------------------------------------------------------------------
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:100]
-
-
-def claim_order() -> int | None:
-    """Take the oldest waiting order, or one whose worker stopped beating (killed or
-    cut off: its transaction was rolled back, so nothing of it was written)."""
-    with transaction() as s:
-        return s.scalar(text("""
-            UPDATE stamp_orders SET status = 'minting', attempts = attempts + 1,
-                   worker = :worker, started_at = now(), heartbeat_at = now(), minted = 0,
-                   updated_at = now()
-            WHERE id = (SELECT id FROM stamp_orders
-                        WHERE status = 'queued'
-                           OR (status = 'minting'
-                               AND heartbeat_at < now() - make_interval(secs => :stale))
-                        ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING id"""), {"worker": worker_name(),
-                               "stale": _config("STAMP_JOB_STALE_SECONDS")})
-
-
-def claim_order_by_id(order_id: int) -> int:
-    """Claim one given waiting order (the CLI mints its own order in-process)."""
-    with transaction() as s:
-        claimed = s.scalar(text("""
-            UPDATE stamp_orders SET status = 'minting', attempts = attempts + 1,
-                   worker = :worker, started_at = now(), heartbeat_at = now(), minted = 0,
-                   updated_at = now()
-            WHERE id = :id AND status = 'queued' RETURNING id"""),
-            {"worker": worker_name(), "id": order_id})
-    if claimed is None:
-        raise Conflict(_("Order %(id)s is not waiting to be minted.", id=order_id))
-    return claimed
-
-
-def run_order(order_id: int, *, progress: Progress | None = None,
-              new_ids: IdSource | None = None) -> StampOrder:
-    """Mint a claimed order. A failure marks the order failed with the reason (or, for
-    a passing fault, leaves it to be tried again) and writes no stamp."""
-    beat = _heartbeat(order_id, progress)
-    s = session()
-    try:
-        with transaction() as s:
-            order = s.get(StampOrder, order_id)
-            if order.attempts > MAX_ATTEMPTS:
-                raise Conflict(_("Minting failed %(n)s times; order again.", n=MAX_ATTEMPTS))
-            batch = s.get(Batch, order.batch_id)
-            check_mintable(batch)
-            user = s.get(User, order.requested_by) if order.requested_by else None
-            _mint(s, order, user, progress=beat, new_ids=new_ids)
-    except (Conflict, Invalid) as exc:
-        _fail(order_id, exc.detail)
-    except (psycopg.OperationalError, OperationalError):
-        raise      # the database went away: the order stays claimed and is retried
-    except Exception as exc:
-        log.exception("minting order %s failed", order_id)
-        _fail(order_id, str(exc)[:500])
-    finally:
-        beat.close()
-    s.expire_all()
-    return s.get(StampOrder, order_id)
-
-
-def _fail(order_id: int, reason: str) -> None:
-    with transaction() as s:
-        s.execute(update(StampOrder).where(StampOrder.id == order_id).values(
-            status=OrderStatus.FAILED, error=reason, finished_at=now()))
-
-
-class _heartbeat:
-    """Progress written on its own connection, outside the minting transaction, so that
-    the order page sees it and a dead worker's order can be told from a slow one."""
-
-    def __init__(self, order_id: int, progress: Progress | None):
-        self.order_id, self.progress = order_id, progress
-        self.connection = engine().connect().execution_options(isolation_level="AUTOCOMMIT")
-
-    def __call__(self, minted: int) -> None:
-        self.connection.execute(text(
-            "UPDATE stamp_orders SET minted = :minted, heartbeat_at = now() WHERE id = :id"),
-            {"minted": minted, "id": self.order_id})
-        if self.progress is not None:
-            self.progress(minted)
-
-    def close(self) -> None:
-        self.connection.close()
-
-
-def work(*, once: bool = False, poll_seconds: float = 2.0,
-         should_stop: Callable[[], bool] = lambda: False) -> int:
-    """Mint waiting orders until stopped (or, with once, until none is waiting).
-    Returns how many orders were handled."""
-    import time
-    handled = 0
-    while not should_stop():
-        try:
-            order_id = claim_order()
-            if order_id is None:
-                if once:
-                    break
-                time.sleep(poll_seconds)
-                continue
-            order = run_order(order_id)
-        except (OperationalError, psycopg.OperationalError) as exc:
-            if once:
-                raise
-            # The database went away (a restart, a cut connection): a run being minted
-            # rolled back with the connection, and its order is taken up again once its
-            # heartbeat is stale. The worker waits for the database instead of exiting.
-            log.warning("database unreachable, trying again in %g s: %s", poll_seconds,
-                        getattr(exc, "orig", None) or exc)
-            close_session()
-            time.sleep(poll_seconds)
-            continue
-        handled += 1
-        log.info("order %s: %s (%s stamps)", order_id, order.status.value, order.minted)
-    return handled
 
 
 # --- runs ------------------------------------------------------------------------------

@@ -19,12 +19,12 @@ from sqlalchemy import (Date, Integer, String, cast, column, func, literal, lite
 from sqlalchemy.engine import Row
 
 from .. import permissions, units
+from ..clock import VIETNAM, today
 from ..db import session
 from ..errors import Forbidden, NotFound
 from ..models import (AreaStatus, Batch, GrowingArea, Organization, Product, Report,
                       ReportStatus, Role, Scan, Stamp, StampRun, User, Verdict)
 from ..models.scans import ReportReason
-from .products import VIETNAM, today
 
 DAYS = 60             # days of stamps, scans and copies shown
 MONTHS = 24           # months of growing-area codes shown

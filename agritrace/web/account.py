@@ -10,9 +10,9 @@ from ..errors import DomainError
 from ..models import Role
 from ..schemas.accounts import TokenIn
 from ..schemas.forms import FormSchema
-from ..schemas.messages import localize
 from ..services import accounts
 from .access import role_required
+from .forms import form_errors
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -31,10 +31,8 @@ def index():
         try:
             data = TokenIn(unknown=EXCLUDE).load(request.form.to_dict())
             token, secret = accounts.create_token(actor, **data)
-        except ValidationError as exc:
-            errors = localize(exc.messages)
-        except DomainError as exc:
-            errors = exc.errors or {"_": [exc.detail]}
+        except (ValidationError, DomainError) as exc:
+            errors = form_errors(exc)
     return render_template("account/index.html", user=actor, errors=errors, secret=secret,
                            tokens=accounts.list_tokens(actor)), 400 if errors else 200
 
@@ -46,10 +44,8 @@ def password():
     try:
         data = PasswordForm().load(request.form.to_dict())
         accounts.change_password(actor, data["current_password"], data["new_password"])
-    except ValidationError as exc:
-        errors = localize(exc.messages)
-    except DomainError as exc:
-        errors = exc.errors or {"_": [exc.detail]}
+    except (ValidationError, DomainError) as exc:
+        errors = form_errors(exc)
     else:
         flash(_("Your password is changed."), "success")
         return redirect(url_for("account.index"))

@@ -4,17 +4,15 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from .. import units
 from ..auth import current_actor
-from ..db import session
 from ..errors import DomainError
-from ..models import Organization, Role, User
-from ..schemas.messages import localize
+from ..models import Role
 from ..schemas.forms import UserForm
-from ..services import accounts
+from ..services import accounts, organizations
 from .access import role_required
+from .forms import form_errors, form_values
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -24,20 +22,16 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def index():
     errors = {}
     if request.method == "POST":
-        values = {k: v for k, v in request.form.to_dict().items() if v != ""}
         try:
-            data = UserForm().load(values)
+            data = UserForm().load(form_values())
             accounts.create_user(current_actor(), **data)
-        except ValidationError as exc:
-            errors = localize(exc.messages)
-        except DomainError as exc:
-            errors = exc.errors or {"_": [exc.detail]}
+        except (ValidationError, DomainError) as exc:
+            errors = form_errors(exc)
         else:
             flash(_("Account %(email)s created.", email=data["email"]), "success")
             return redirect(url_for("admin.index"))
-    s = session()
-    users = s.scalars(select(User).order_by(User.role, User.email).limit(500)).all()
-    orgs = s.scalars(select(Organization).order_by(Organization.name)).all()
+    users = accounts.list_users(current_actor())[0]
+    orgs = organizations.list_organizations(current_actor(), limit=None)[0]
     return render_template("admin/index.html", users=users, orgs=orgs, errors=errors,
                            provinces=units.provinces(), roles=list(Role),
                            form=request.form), 400 if errors else 200

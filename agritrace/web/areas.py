@@ -19,9 +19,9 @@ from ..problems import describe
 from ..schemas.areas import CRS_IDS, DecisionIn, GeoJSONGeometry, ImportForm
 from ..schemas.common import Id, Text, WardCode
 from ..schemas.forms import FormSchema
-from ..schemas.messages import localize
 from ..services import area_exports, area_imports, areas, organizations
 from .access import role_required, side_routes
+from .forms import form_errors, form_values, one_line
 from .maps import area_map
 
 bp = Blueprint("areas", __name__)
@@ -55,17 +55,6 @@ class ActionForm(DecisionIn, FormSchema):
         unknown = EXCLUDE
     action = fields.String(required=True, validate=validate.OneOf(
         list(areas.TRANSITIONS) + ["accept_polygon", "refuse_polygon"]))
-
-
-def _values() -> dict:
-    return {k: v for k, v in request.form.to_dict().items() if v != ""}
-
-
-def _errors(exc: Exception) -> dict:
-    if isinstance(exc, ValidationError):
-        return localize(exc.messages)
-    return {k: v for k, v in exc.errors.items() if k not in ("problems", "report")} \
-        or {"_": [exc.detail]}
 
 
 def _organizations(actor):
@@ -105,10 +94,10 @@ def upload(side: str):
     try:
         if upload is None or not upload.filename:
             raise ValidationError({"file": [_("Choose a file to upload.")]})
-        form = UploadForm().load(_values())
+        form = UploadForm().load(form_values())
         record = area_imports.check_import(actor, upload.read(), upload.filename, **form)
     except (ValidationError, DomainError) as exc:
-        return index(side=side, errors=_errors(exc), status_code=422)
+        return index(side=side, errors=form_errors(exc), status_code=422)
     return redirect(url_for("areas.import_report", side=side, import_id=record.id))
 
 
@@ -142,8 +131,7 @@ def import_commit(side: str, import_id: int):
         else:
             flash(_("%(n)s areas were imported.", n=len(created)), "success")
     except (ValidationError, DomainError) as exc:
-        flash(" ".join(str(m) for v in _errors(exc).values() for m in
-                       (v if isinstance(v, list) else [v])), "error")
+        flash(one_line(form_errors(exc)), "error")
         return redirect(url_for("areas.import_report", side=side, import_id=import_id))
     return redirect(url_for("areas.index", side=side))
 
@@ -155,13 +143,13 @@ def draw(side: str):
     errors = {}
     if request.method == "POST":
         try:
-            form = DrawForm().load(_values())
+            form = DrawForm().load(form_values())
             geometry = GeoJSONGeometry().deserialize(json.loads(form.pop("geometry")))
             area = areas.create_area(actor, {**form, "geometry": geometry})
         except json.JSONDecodeError:
             errors = {"geometry": [_("Draw the area on the map first.")]}
         except (ValidationError, DomainError) as exc:
-            errors = _errors(exc)
+            errors = form_errors(exc)
         else:
             flash(_("Draft saved: %(ha)s ha.", ha=area.area_ha), "success")
             return redirect(url_for("areas.detail", side=side, area_id=area.id))
@@ -188,7 +176,7 @@ def detail(side: str, area_id: int):
 def act(side: str, area_id: int):
     actor = current_actor()
     try:
-        form = ActionForm().load(_values())
+        form = ActionForm().load(form_values())
         action = form.pop("action")
         if action in ("accept_polygon", "refuse_polygon"):
             area = areas.decide_proposal(actor, area_id, approve=action == "accept_polygon",
@@ -196,8 +184,7 @@ def act(side: str, area_id: int):
         else:
             area = areas.transition(actor, area_id, action, **form)
     except (ValidationError, DomainError) as exc:
-        flash(" ".join(str(m) for v in _errors(exc).values() for m in
-                       (v if isinstance(v, list) else [v])), "error")
+        flash(one_line(form_errors(exc)), "error")
     else:
         flash(_("%(name)s is now %(status)s.", name=area.code or area.name,
                 status=_(area.status.value)), "success")

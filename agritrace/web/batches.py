@@ -14,9 +14,9 @@ from ..schemas.batches import UNITS, BatchIn, BatchQuery, RecallIn
 from ..schemas.common import offset_limit
 from ..schemas.diary import HoldClearIn
 from ..schemas.forms import FormSchema
-from ..schemas.messages import localize
 from ..services import areas, batches, diary, diary_epcis, facilities, products
 from .access import role_required, side_routes
+from .forms import decimal_text, form_errors, form_values
 
 bp = Blueprint("batches", __name__)
 STAFF = (Role.PRODUCER, Role.OFFICIAL, Role.ADMIN)
@@ -50,33 +50,10 @@ class HoldForm(HoldClearIn, FormSchema):
     pass
 
 
-def decimal_text(value: str) -> str:
-    """Phones with a Vietnamese keyboard type a decimal comma ("12,5")."""
-    return value.replace(",", ".") if "," in value and "." not in value else value
-
-
-def field_errors(exc: Exception) -> dict[str, list[str]]:
-    """Errors by form field, each a flat list of sentences in the user's language; a
-    service's whole sentence under "_" (its field messages are short)."""
-    if isinstance(exc, ValidationError):
-        messages = localize(exc.messages)
-    else:
-        messages = {"_": [exc.detail], **exc.errors}
-
-    def flat(value) -> list[str]:
-        if isinstance(value, dict):
-            return [m for v in value.values() for m in flat(v)]
-        if isinstance(value, (list, tuple)):
-            return [m for v in value for m in flat(v)]
-        return [str(value)]
-    return {key: flat(value) for key, value in messages.items()}
-
-
 def _form_values() -> dict:
-    values = {k: v.strip() for k, v in request.form.items() if k != "area_ids" and v.strip()}
+    values = form_values(lists=("area_ids",), trim=True)
     if "quantity" in values:
         values["quantity"] = decimal_text(values["quantity"])
-    values["area_ids"] = request.form.getlist("area_ids")
     return values
 
 
@@ -88,7 +65,7 @@ def index(side: str):
     try:
         query = ListQuery().load(args)
     except ValidationError as exc:
-        errors, query = field_errors(exc), ListQuery().load({})
+        errors, query = form_errors(exc), ListQuery().load({})
     else:
         errors = {}
     rows, total = batches.list_batches(actor, **offset_limit(dict(query)))
@@ -120,7 +97,7 @@ def new(side: str):
         try:
             batch = batches.create_batch(actor, BatchForm().load(_form_values()))
         except (ValidationError, Invalid, Conflict) as exc:
-            errors = field_errors(exc)
+            errors = form_errors(exc)
         else:
             flash(_("Batch %(lot)s is open.", lot=batch.lot_code), "success")
             return redirect(url_for("batches.detail", side=side, batch_id=batch.id))
@@ -151,7 +128,7 @@ def _act(side: str, batch_id: int, schema, call, done: str):
     try:
         call(current_actor(), batch_id, schema().load(request.form.to_dict()))
     except (ValidationError, Invalid, Conflict) as exc:
-        return detail(side=side, batch_id=batch_id, errors=field_errors(exc), status_code=400)
+        return detail(side=side, batch_id=batch_id, errors=form_errors(exc), status_code=400)
     flash(done, "success")
     return redirect(url_for("batches.detail", side=side, batch_id=batch_id))
 

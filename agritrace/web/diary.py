@@ -16,23 +16,22 @@ from marshmallow import EXCLUDE, ValidationError, fields, validate
 
 from ..auth import current_actor
 from ..errors import Conflict, Invalid
-from ..models import BatchStatus, Disposition, Role, TraceEvent
+from ..models import DIARY_STEPS, BatchStatus, BizStep, Disposition, Role, TraceEvent
 from ..schemas.batches import UNITS
 from ..schemas.common import Id, PageQuery, Text, offset_limit
-from ..schemas.diary import DETAILS, DIARY_STEPS, EventIn
+from ..schemas.diary import DETAILS, EventIn
 from ..schemas.forms import FormSchema
-from ..schemas.messages import localize
 from ..services import areas, batches, diary
 from .access import role_required, side_routes
-from .batches import decimal_text
+from .forms import decimal_text, form_errors, form_values
 
 bp = Blueprint("diary", __name__)
 STAFF = (Role.PRODUCER, Role.OFFICIAL, Role.ADMIN)
 
-STEP_NAMES = {"sowing": _l("Sowing"), "fertilising": _l("Fertilising"),
-              "spraying": _l("Spraying"), "irrigation": _l("Irrigation"),
-              "harvesting": _l("Harvesting"), "packing": _l("Packing"),
-              "lab_testing": _l("Lab testing"), "shipping": _l("Shipping")}
+STEP_NAMES = {BizStep.SOWING: _l("Sowing"), BizStep.FERTILISING: _l("Fertilising"),
+              BizStep.SPRAYING: _l("Spraying"), BizStep.IRRIGATION: _l("Irrigation"),
+              BizStep.HARVESTING: _l("Harvesting"), BizStep.PACKING: _l("Packing"),
+              BizStep.LAB_TESTING: _l("Lab testing"), BizStep.SHIPPING: _l("Shipping")}
 LABELS = {"variety": _l("Variety"), "note": _l("Note"), "product": _l("Product (trade name)"),
           "active_ingredient": _l("Active ingredient"), "dose": _l("Dose"),
           "phi_days": _l("Pre-harvest interval (days)"), "method": _l("Method"),
@@ -40,12 +39,13 @@ LABELS = {"variety": _l("Variety"), "note": _l("Note"), "product": _l("Product (
           "analyte": _l("Substance tested"), "result": _l("Result"),
           "limit": _l("Maximum residue limit"), "lab": _l("Laboratory"),
           "report_number": _l("Report number"), "destination": _l("Destination")}
-STEP_LABELS = {("fertilising", "product"): _l("Fertiliser")}
+STEP_LABELS = {(BizStep.FERTILISING, "product"): _l("Fertiliser")}
 SHOWN = {"product": _l("Product")}  # shorter than the form's label
-HINTS = {("spraying", "phi_days"): _l("Days after spraying before the crop may be "
-                                      "harvested; it is printed on the pesticide label."),
-         ("lab_testing", "limit"): _l("In the same unit as the result.")}
-PLACEHOLDERS = {("irrigation", "method"): _l("e.g. drip")}
+HINTS = {(BizStep.SPRAYING, "phi_days"): _l("Days after spraying before the crop may be "
+                                              "harvested; it is printed on the pesticide "
+                                              "label."),
+         (BizStep.LAB_TESTING, "limit"): _l("In the same unit as the result.")}
+PLACEHOLDERS = {(BizStep.IRRIGATION, "method"): _l("e.g. drip")}
 
 
 route = side_routes(bp)
@@ -76,15 +76,15 @@ def entry_phrases(event: TraceEvent) -> list[str]:
     """The details of an entry in words, in the order of its form. Keys the forms do
     not know (older or imported entries) are shown by name."""
     details = {k: v for k, v in (event.details or {}).items() if v not in (None, "")}
-    step = event.biz_step.value
+    step = event.biz_step
     known = list(DETAILS[step]().fields) if step in DETAILS else []
     said = []
-    if step == "lab_testing" and {"analyte", "result", "limit"} <= details.keys():
+    if step == BizStep.LAB_TESTING and {"analyte", "result", "limit"} <= details.keys():
         unit = details.pop("unit", "")
         said.append(_("%(analyte)s: %(result)s %(unit)s (limit %(limit)s %(unit)s)",
                       analyte=details.pop("analyte"), result=_number(details.pop("result")),
                       unit=unit, limit=_number(details.pop("limit"))))
-    if step == "spraying" and {"product", "active_ingredient"} <= details.keys():
+    if step == BizStep.SPRAYING and {"product", "active_ingredient"} <= details.keys():
         said.append(f"{details.pop('product')} ({details.pop('active_ingredient')})")
     if "quantity" in details:
         unit = details.pop("unit", "KGM")
@@ -141,7 +141,7 @@ def index(side: str):
 class ScreenQuery(FormSchema):
     area_id = Id(load_default=None)
     batch_id = Id(load_default=None)
-    step = fields.String(load_default=None, validate=validate.OneOf(DIARY_STEPS))
+    step = fields.String(load_default=None, validate=validate.OneOf([s.value for s in DIARY_STEPS]))
     q = Text(load_default=None, max_length=100)
 
 
@@ -204,17 +204,6 @@ def _details(step: str) -> dict:
     return out
 
 
-def _entry_errors(exc: Exception) -> dict[str, list[str]]:
-    """Errors by input: a details field's own name, not `details.<name>`."""
-    if isinstance(exc, ValidationError):
-        messages = localize(exc.messages)
-        nested = messages.pop("details", {})
-        messages.update(nested if isinstance(nested, dict) else {"_": nested})
-    else:
-        messages = exc.errors or {"_": [exc.detail]}
-    return {k: v if isinstance(v, list) else [str(v)] for k, v in messages.items()}
-
-
 def _subject(actor, query: dict):
     area = areas.get_area(actor, query["area_id"]) if query["area_id"] else None
     batch = batches.get_batch(actor, query["batch_id"]) if query["batch_id"] else None
@@ -240,17 +229,18 @@ def new(side: str):
     area, batch = _subject(actor, query)
     if query["step"] is None:
         return render_template("diary/step.html", side=side, area=area, batch=batch,
-                               subject=subject, steps=STEP_NAMES)
+                               subject=subject,
+                               steps={step: STEP_NAMES[step] for step in DIARY_STEPS})
     step, errors = query["step"], {}
     if request.method == "POST":
         try:
-            when = WhenForm().load({k: v for k, v in request.form.items() if v.strip()})
+            when = WhenForm().load(form_values(trim=True))
             data = EventIn().load({"step": step, **subject,
                                    "event_time": _event_time(when).isoformat(),
                                    "details": _details(step)})
             event = diary.record_event(actor, data)
         except (ValidationError, Invalid, Conflict) as exc:
-            errors = _entry_errors(exc)
+            errors = form_errors(exc)
         else:
             return redirect(url_for("diary.saved", side=side, event_id=event.id))
     today = datetime.now(_zone()).date()

@@ -6,13 +6,14 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from ..auth import current_actor
+from ..clock import today
 from ..errors import DomainError
 from ..models import Role
-from ..schemas.messages import localize
 from ..schemas.forms import FormSchema
 from ..schemas.products import ProductIn
 from ..services import organizations, products
 from .access import role_required
+from .forms import form_errors, form_values
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -22,11 +23,6 @@ class ProductForm(ProductIn, FormSchema):
         exclude = ("organization_id", "certifications")
 
 
-def _form_values() -> dict:
-    # Empty optional inputs mean "not given".
-    return {k: v for k, v in request.form.to_dict().items() if v != ""}
-
-
 @bp.route("/", methods=["GET", "POST"])
 @role_required(Role.PRODUCER, Role.ADMIN)
 def index():
@@ -34,11 +30,9 @@ def index():
     errors = {}
     if request.method == "POST":
         try:
-            products.create_product(actor, ProductForm().load(_form_values()))
-        except ValidationError as exc:
-            errors = localize(exc.messages)
-        except DomainError as exc:
-            errors = exc.errors or {"_": [exc.detail]}
+            products.create_product(actor, ProductForm().load(form_values()))
+        except (ValidationError, DomainError) as exc:
+            errors = form_errors(exc)
         else:
             flash(_("Product saved."), "success")
             return redirect(url_for("portal.index"))
@@ -46,5 +40,5 @@ def index():
         if actor.organization_id else None
     rows, total = products.list_products(actor, limit=100)
     return render_template("portal/index.html", org=org, products=rows, total=total,
-                           today=products.today(), errors=errors, form=request.form), \
+                           today=today(), errors=errors, form=request.form), \
         400 if errors else 200

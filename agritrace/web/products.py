@@ -7,13 +7,14 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from ..auth import current_actor
+from ..clock import today
 from ..errors import DomainError
 from ..models import CertScheme, Role
 from ..schemas.forms import FormSchema
-from ..schemas.messages import localize
 from ..schemas.products import CertificationIn
 from ..services import product_photos, products
 from .access import role_required, side_routes
+from .forms import form_errors, form_values
 from .portal import ProductForm
 
 bp = Blueprint("products", __name__)
@@ -30,19 +31,13 @@ class CertificationForm(CertificationIn, FormSchema):
 route = side_routes(bp)
 
 
-def _errors(exc: Exception) -> dict:
-    if isinstance(exc, ValidationError):
-        return localize(exc.messages)
-    return exc.errors or {"_": [exc.detail]}
-
-
 def _page(side: str, product_id: int, errors: dict | None = None):
     """The product page; with errors, the form that failed is shown again with them."""
     actor = current_actor()
     product = products.get_product(actor, product_id)
     errors = errors or {}
     return render_template("products/detail.html", side=side, product=product,
-                           today=products.today(), errors=errors,
+                           today=today(), errors=errors,
                            form=request.form if errors else {},
                            editable=actor.role in EDITORS, schemes=list(CertScheme)), \
         400 if errors else 200
@@ -67,7 +62,7 @@ def edit(product_id: int):
     try:
         products.update_product(current_actor(), product_id, ProductForm().load(values))
     except (ValidationError, DomainError) as exc:
-        return _page("portal", product_id, _errors(exc))
+        return _page("portal", product_id, form_errors(exc))
     return _done(_("Product saved."), product_id)
 
 
@@ -81,7 +76,7 @@ def photo(product_id: int):
         product_photos.set_product_photo(current_actor(), product_id, upload.read(),
                                          upload.filename)
     except (ValidationError, DomainError) as exc:
-        return _page("portal", product_id, _errors(exc))
+        return _page("portal", product_id, form_errors(exc))
     return _done(_("Photo saved."), product_id)
 
 
@@ -91,19 +86,19 @@ def remove_photo(product_id: int):
     try:
         product_photos.remove_product_photo(current_actor(), product_id)
     except DomainError as exc:
-        return _page("portal", product_id, _errors(exc))
+        return _page("portal", product_id, form_errors(exc))
     return _done(_("Photo removed."), product_id)
 
 
 @bp.post("/portal/products/<id:product_id>/certifications")
 @role_required(*EDITORS)
 def add_certification(product_id: int):
-    values = {k: v for k, v in request.form.to_dict().items() if v != ""}
+    values = form_values()
     try:
         products.add_certification(current_actor(), product_id,
                                    CertificationForm().load(values))
     except (ValidationError, DomainError) as exc:
-        return _page("portal", product_id, _errors(exc))
+        return _page("portal", product_id, form_errors(exc))
     return _done(_("Certification added."), product_id)
 
 
@@ -113,7 +108,7 @@ def remove_certification(product_id: int, certification_id: int):
     try:
         products.remove_certification(current_actor(), product_id, certification_id)
     except DomainError as exc:
-        return _page("portal", product_id, _errors(exc))
+        return _page("portal", product_id, form_errors(exc))
     return _done(_("Certification removed."), product_id)
 
 
@@ -123,6 +118,6 @@ def delete(product_id: int):
     try:
         products.delete_product(current_actor(), product_id)
     except DomainError as exc:
-        return _page("portal", product_id, _errors(exc))
+        return _page("portal", product_id, form_errors(exc))
     flash(_("Product deleted."), "success")
     return redirect(url_for("portal.index"))

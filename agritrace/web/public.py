@@ -9,15 +9,15 @@ from marshmallow import ValidationError
 from sqlalchemy import text
 
 from .. import db, units
+from ..auth import client_ip
 from ..errors import DomainError
 from ..models import OrgKind
 from ..schemas.organizations import RegistrationIn
 from ..services import organizations
-from ..schemas.messages import localize
 from ..schemas.forms import LoginForm
 from ..services import accounts, scans
+from .forms import form_errors, form_values
 from .safety import safe_next
-from .scan import client_ip
 
 bp = Blueprint("public", __name__)
 
@@ -40,7 +40,7 @@ def login():
         try:
             form = LoginForm().load(request.form.to_dict())
         except ValidationError as exc:
-            errors = localize(exc.messages)
+            errors = form_errors(exc)
         else:
             try:
                 user = accounts.authenticate(form["email"], form["password"],
@@ -65,21 +65,18 @@ ACCOUNT_FIELDS = ("full_name", "email", "password")
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
-    """A cooperative, enterprise or household registers itself and its first login."""
+    """An organisation of any kind but an agency (cooperative, household, trader, packing
+    house, exporter…) registers itself and its first login."""
     errors = {}
     if request.method == "POST":
-        form = {k: v for k, v in request.form.to_dict().items() if v != ""}
+        form = form_values()
         body = {"organization": {k: form[k] for k in ORG_FIELDS if k in form},
                 "account": {k: form[k] for k in ACCOUNT_FIELDS if k in form}}
         try:
             data = RegistrationIn().load(body)
             org, user = organizations.self_register(data["organization"], data["account"])
-        except ValidationError as exc:
-            messages = localize(exc.messages)
-            errors = {**messages.pop("organization", {}), **messages.pop("account", {}),
-                      **messages}
-        except DomainError as exc:
-            errors = exc.errors or {"_": [exc.detail]}
+        except (ValidationError, DomainError) as exc:
+            errors = form_errors(exc)
         else:
             session.permanent = True
             login_user(user)

@@ -16,8 +16,8 @@ from ..schemas.common import PageQuery, Text, offset_limit
 from ..schemas.forms import FormSchema
 from ..services import reports
 from .access import role_required
-from .batches import field_errors
-from .scan import REASONS
+from .forms import form_errors
+from .scan_words import REASONS
 
 bp = Blueprint("reports", __name__)
 OFFICIALS = (Role.OFFICIAL, Role.ADMIN)
@@ -74,7 +74,7 @@ def detail(report_id: int):
             data = StatusForm().load(request.form.to_dict())
             reports.set_report_status(actor, report_id, data["status"], data["resolution"])
         except (ValidationError, Conflict) as exc:
-            errors = field_errors(exc)
+            errors = form_errors(exc)
         else:
             flash(_("The report is now: %(status)s.", status=STATUS_NAMES[data["status"]]),
                   "success")

@@ -10,11 +10,6 @@ banner, the PIN box and the form token are rendered into it on every scan.
 """
 from __future__ import annotations
 
-import json
-import re
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import (Blueprint, Response, current_app, redirect, render_template, request,
@@ -26,21 +21,24 @@ from flask_wtf.csrf import generate_csrf
 from marshmallow import ValidationError, fields, validate
 from markupsafe import Markup, escape
 
+from gis.outline import svg_outline
 from labels.codes import CodeError, compact_code, format_code, parse_code
 from labels.digital_link import DigitalLinkError, parse_link
 
+from ..auth import client_ip
+from ..clock import today
+from ..http_errors import problem
 from ..models import Verdict
 from ..models.scans import ReportReason
 from ..schemas.common import Text
 from ..schemas.forms import FormSchema
 from ..schemas.messages import localize
-from ..services import products, reports, scans
-from .errors import problem
+from ..services import reports, scans, trace
+from .scan_words import PIN_MESSAGES, REASONS, verdict_words
+from .story_cache import Frame, app_cache, slot
 
 bp = Blueprint("scan", __name__)
 
-CACHE_KEY = "agritrace.scan_stories"
-CACHE_SIZE = 512
 NO_STORE = "no-store"
 
 # Why a typed code cannot be read, by labels.codes reason.
@@ -55,20 +53,6 @@ CODE_PROBLEMS = {
                 "Check each letter and digit against the stamp."),
     "range": _l("This is not a stamp code."),
 }
-REASONS = {ReportReason.FAKE: _l("The stamp or the product looks fake"),
-           ReportReason.QUALITY: _l("The product is spoiled or of poor quality"),
-           ReportReason.INFORMATION: _l("The information on this page is wrong"),
-           ReportReason.OTHER: _l("Something else")}
-PIN_MESSAGES = {
-    "claimed": _l("Thank you: the PIN is right, and this stamp is now registered as "
-                  "bought by you (%(when)s)."),
-    "already_claimed": _l("The PIN is right, but it was already entered on %(when)s. If "
-                          "that was not you, the product may carry a copied stamp: please "
-                          "report it."),
-    "wrong": _l("This PIN does not match the stamp code. Check both against the stamp."),
-    "not_active": _l("This stamp is not active, so its PIN cannot be used. Open the stamp's "
-                     "page to see why."),
-}
 
 
 def code_problem(exc: CodeError) -> str:
@@ -77,18 +61,6 @@ def code_problem(exc: CodeError) -> str:
 
 
 # --- who is asking --------------------------------------------------------------------
-
-def client_ip() -> str:
-    """The client's address; behind TRUSTED_PROXY_HOPS proxies, the one the outermost
-    trusted proxy saw (what the client sends itself cannot be trusted)."""
-    hops = current_app.config["TRUSTED_PROXY_HOPS"]
-    if hops:
-        forwarded = [p.strip() for p in request.headers.get("X-Forwarded-For", "").split(",")
-                     if p.strip()]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return request.remote_addr or ""
-
 
 def who() -> scans.Client:
     return scans.client(client_ip(), request.headers.get("User-Agent"))
@@ -117,51 +89,6 @@ class StoryPage:
     body: Markup
 
 
-class StoryCache:
-    """Rendered stories and page frames by key (batch, version, language…), each kept
-    for a time to live; the least recently used go first."""
-
-    def __init__(self, size: int = CACHE_SIZE):
-        self.size, self.entries, self.lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key, ttl: float, make):
-        now = time.monotonic()
-        with self.lock:
-            found = self.entries.get(key)
-            if found is not None and found[0] > now:
-                self.entries.move_to_end(key)
-                return found[1]
-        value = make()
-        with self.lock:
-            self.entries[key] = (now + ttl, value)
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-        return value
-
-
-def outline(geojson: str, size: int = 240) -> dict:
-    """An SVG outline of a (multi)polygon, for the page without scripts: lon/lat
-    scaled by the cosine of the latitude, north up."""
-    import math
-    shape = json.loads(geojson)
-    polygons = shape["coordinates"] if shape["type"] == "MultiPolygon" \
-        else [shape["coordinates"]]
-    points = [p for polygon in polygons for ring in polygon for p in ring]
-    lons, lats = [p[0] for p in points], [p[1] for p in points]
-    k = math.cos(math.radians(sum(lats) / len(lats)))
-    width = max((max(lons) - min(lons)) * k, 1e-9)
-    height = max(max(lats) - min(lats), 1e-9)
-    scale = (size - 20) / max(width, height)
-
-    def xy(p):
-        return (f"{10 + (p[0] - min(lons)) * k * scale:.1f},"
-                f"{10 + (max(lats) - p[1]) * scale:.1f}")
-    d = " ".join("M" + " L".join(xy(p) for p in ring) + " Z"
-                 for polygon in polygons for ring in polygon)
-    return {"d": d, "width": round(width * scale + 20), "height": round(height * scale + 20)}
-
-
 def _render_story(batch_id: int) -> StoryPage:
     story = scans.public_story(batch_id)
     batch, product = story.batch, story.batch.product
@@ -171,7 +98,8 @@ def _render_story(batch_id: int) -> StoryPage:
         "scan/_story.html", story=story, batch=batch, product=product, name=name,
         description=(product.description_en if english and product.description_en
                      else product.description),
-        today=products.today(), outlines={s.area.id: outline(s.geojson) for s in story.areas},
+        today=today(), chain=trace.public_chain(batch_id),
+        outlines={s.area.id: svg_outline(s.geojson) for s in story.areas},
         tiles=current_app.config["BASEMAP_URL"],
         attribution=current_app.config["BASEMAP_ATTRIBUTION"])
     image = url_for("media.product_photo", name=product.image_path, _external=True) \
@@ -183,49 +111,9 @@ def _render_story(batch_id: int) -> StoryPage:
 def story_page(batch_id: int, version=None) -> StoryPage:
     """The batch's story; `version` (its updated_at) makes an edited batch render anew
     at once, other changes show within SCAN_STORY_CACHE_SECONDS."""
-    cache = current_app.extensions.setdefault(CACHE_KEY, StoryCache())
     key = (batch_id, version, str(get_locale()))
-    return cache.get(key, current_app.config["SCAN_STORY_CACHE_SECONDS"],
-                     lambda: _render_story(batch_id))
-
-
-# --- the verdict in words ---------------------------------------------------------------
-
-def verdict_words(result: scans.ScanResult) -> tuple[str, str]:
-    """The headline and the message of a verdict."""
-    v = result.verdict
-    if v == Verdict.GENUINE:
-        return _("Genuine stamp"), _("This stamp was issued on AgriTrace for the product "
-                                     "below, and nobody else has checked it before you.")
-    if v == Verdict.REPEAT:
-        return _("Genuine stamp, checked before"), _(
-            "This stamp has been scanned %(n)s times since %(date)s. If you have just bought "
-            "the product and had not scanned it before, it may carry a copied stamp: ask "
-            "the seller, or report it below.", n=result.scan_count,
-            date=format_date(result.first_scan_at))
-    if v == Verdict.SUSPECT_COPY:
-        return _("Suspected copy"), _(
-            "This stamp has been checked by too many different people, or in places too "
-            "far apart, to be one genuine stamp. The product may be counterfeit: please "
-            "report where you bought it.")
-    if v == Verdict.RECALLED:
-        return _("Recalled: do not eat or use"), _(
-            "This batch was recalled. Do not eat or use the product; take it back to the "
-            "seller.")
-    if v == Verdict.EXPIRED:
-        return _("Past its expiry date"), _("This batch expired on %(date)s.",
-                                            date=format_date(result.expiry_date))
-    if v == Verdict.INACTIVE:
-        return _("Stamp not activated"), _(
-            "This stamp has not been released for sale by its producer yet. A product on "
-            "sale with it may not be genuine: please report where you found it.")
-    if v == Verdict.VOID:
-        return _("Stamp cancelled"), _(
-            "This stamp was cancelled by its producer (lost or spoiled before use). A "
-            "product carrying it may not be genuine: please report where you found it.")
-    return _("Unknown code"), _(
-        "This code is not one of the stamps issued on AgriTrace. The product may not be "
-        "genuine: please report where you found it.")
+    return app_cache().get(key, current_app.config["SCAN_STORY_CACHE_SECONDS"],
+                           lambda: _render_story(batch_id))
 
 
 # --- scanning -----------------------------------------------------------------------------
@@ -267,23 +155,8 @@ def _page(template: str, status: int = 200, **context) -> Response:
 
 # The page of a scan is a frame rendered once per batch, version and language (and per
 # verdict and language for the pages without a story), with slots for what each scan
-# changes: "\x00slot:name\x00" markers, never in content (Text fields refuse control
-# characters).
-SLOT = re.compile("\x00slot:(\\w+)\x00")
+# changes. SEP divides the parts of one scan's own rendering (scan/_scan.html).
 SEP = "\x00"
-
-
-def slot(name: str) -> Markup:
-    return Markup(f"\x00slot:{name}\x00")
-
-
-@dataclass(frozen=True)
-class Frame:
-    parts: tuple[str, ...]    # text, slot name, text, slot name, …, text
-
-    def fill(self, values: dict[str, str]) -> str:
-        return "".join(values.get(part, "") if i % 2 else part
-                       for i, part in enumerate(self.parts))
 
 
 def _make_frame(result: scans.ScanResult) -> Frame:
@@ -291,15 +164,14 @@ def _make_frame(result: scans.ScanResult) -> Frame:
     text = render_template("scan/page.html", story=story, title=verdict_words(result)[0],
                            reasons=REASONS, here=slot("here"), slot=slot,
                            csrf_token=lambda: slot("csrf"))
-    return Frame(tuple(SLOT.split(text)))
+    return Frame.of(text)
 
 
 def frame(result: scans.ScanResult) -> Frame:
-    cache = current_app.extensions.setdefault(CACHE_KEY, StoryCache())
     key = ("frame", result.batch_id, result.batch_version, str(get_locale())) \
         if result.shows_story else ("plain", result.verdict, str(get_locale()))
-    return cache.get(key, current_app.config["SCAN_STORY_CACHE_SECONDS"],
-                     lambda: _make_frame(result))
+    return app_cache().get(key, current_app.config["SCAN_STORY_CACHE_SECONDS"],
+                           lambda: _make_frame(result))
 
 
 def _mismatch(result: scans.ScanResult, link) -> list[str]:

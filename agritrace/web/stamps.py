@@ -15,7 +15,7 @@ from ..schemas.forms import FormSchema
 from ..schemas.stamps import LabelsQuery, OrderIn, VoidIn
 from ..services import batches, stamp_prints, stamps
 from .access import role_required, side_routes
-from .batches import field_errors
+from .forms import form_errors
 
 bp = Blueprint("stamps", __name__)
 route = side_routes(bp)
@@ -55,7 +55,7 @@ def order(side: str, batch_id: int):
             data = OrderForm().load(form)
             made = stamps.order_stamps(actor, batch.id, data["quantity"], pin=data["pin"])
         except (ValidationError, Invalid, Conflict) as exc:
-            errors = field_errors(exc)
+            errors = form_errors(exc)
         else:
             if made.run_id:
                 flash(_("%(n)s stamps are ready to print.", n=f"{made.quantity:,}"), "success")
@@ -97,7 +97,7 @@ def download(side: str, run_id: int):
         made = stamp_prints.print_file(current_actor(), run_id, query["format"],
                                        query["template"])
     except (ValidationError, Invalid, Conflict) as exc:
-        return run(side=side, run_id=run_id, errors=field_errors(exc), status_code=400)
+        return run(side=side, run_id=run_id, errors=form_errors(exc), status_code=400)
     return send_file(made.file, mimetype=made.mimetype, as_attachment=True,
                      download_name=made.filename)
 
@@ -106,7 +106,7 @@ def _act(side: str, run_id: int, schema, call, done: str):
     try:
         call(schema().load(request.form.to_dict()))
     except (ValidationError, Invalid, Conflict) as exc:
-        return run(side=side, run_id=run_id, errors=field_errors(exc), status_code=400)
+        return run(side=side, run_id=run_id, errors=form_errors(exc), status_code=400)
     flash(done, "success")
     return redirect(url_for("stamps.run", side=side, run_id=run_id))
 

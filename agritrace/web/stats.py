@@ -20,15 +20,15 @@ from labels.codes import format_code
 
 from .. import charts, units
 from ..auth import current_actor
+from ..clock import VIETNAM
 from ..errors import DomainError
 from ..models import ReportStatus, Role
 from ..models.scans import ReportReason
 from ..schemas.common import ProvinceCode, StrictSchema
 from ..schemas.messages import localize
 from ..services import statistics
-from ..services.products import VIETNAM
 from .access import role_required
-from .scan import REASONS
+from .scan_words import REASONS
 
 bp = Blueprint("stats", __name__)
 OFFICIALS = (Role.OFFICIAL, Role.ADMIN)

@@ -16,11 +16,11 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..auth import current_actor
 from ..errors import DomainError, NotFound
+from ..http_errors import TITLES
 from ..models import AreaStatus, FacilityStatus
 from ..schemas.common import Id, ProvinceCode, StrictSchema, Text, WardCode
 from ..schemas.messages import localize
 from ..services import tiles
-from .errors import TITLES
 
 bp = Blueprint("tiles", __name__)
 

@@ -62,9 +62,10 @@ def test_producer_opens_a_batch_on_its_issued_areas_and_an_official_recalls_it(c
     ({"quantity": -5}, "quantity"),
     ({"lot_code": "LÔ 1"}, "lot_code"),                         # accents and a space
     ({"lot_code": "A" * 21}, "lot_code"),
+    ({"lot_code": "LO-1\n"}, "lot_code"),                       # a regexp's `$` let it by
     ({"area_ids": []}, "area_ids"),
 ], ids=["pack-before-harvest", "expiry-before-pack", "unit", "negative", "lot-charset",
-        "lot-length", "no-area"])
+        "lot-length", "lot-newline", "no-area"])
 def test_bad_batches_are_refused_and_nothing_is_written(client, db, world, extra, field):
     a = english(world.token(world.producer_a))
     areas = [issued_area(client, world, 0)]
@@ -94,6 +95,13 @@ def test_areas_must_be_issued_and_the_organisations_own(client, db, world):
     # Another organisation's product is not even there.
     assert new_batch(client, b, world, [theirs]).status_code == 404
     assert state(db) == before
+
+
+def test_a_lot_code_may_hold_every_sign_of_gs1s_character_set(client, db, world):
+    a = english(world.token(world.producer_a))
+    made = new_batch(client, a, world, [issued_area(client, world, 0)],
+                     lot_code="!\"%&'()*+,-./:;<=>?_")
+    assert made.status_code == 201, made.get_json()
 
 
 def test_lot_codes_are_unique_per_organisation(client, db, world):

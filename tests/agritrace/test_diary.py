@@ -3,7 +3,9 @@ that only an official clears."""
 import pytest
 from sqlalchemy import func, select
 
-from agritrace.models import AuditEntry, TraceEvent
+from agritrace.models import DIARY_STEPS, AuditEntry, TraceEvent
+from agritrace.schemas.diary import DETAILS
+from agritrace.web.diary import STEP_NAMES
 from support import english
 from test_batches import issued_area, new_batch
 
@@ -98,3 +100,7 @@ def test_only_the_producer_keeps_its_diary(client, db, world):
     assert client.post("/api/v1/diary", json=body, headers=b).status_code == 404
     assert client.post("/api/v1/diary", json=body, headers=p).status_code == 403
     assert client.post("/api/v1/diary", json=body, headers=a).status_code == 201
+
+
+def test_every_diary_step_has_its_details_and_its_name():
+    assert set(DETAILS) == set(DIARY_STEPS) == set(STEP_NAMES)

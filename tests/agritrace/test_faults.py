@@ -224,7 +224,7 @@ class Cluster:
         self.url = self._localdb("url").stdout.strip()
 
     def _localdb(self, command: str):
-        return subprocess.run([sys.executable, "-m", "agritrace.localdb", command],
+        return subprocess.run([sys.executable, "-m", "agritrace.operations.localdb", command],
                               env=self.env, cwd=ROOT, capture_output=True, text=True,
                               check=True)
 

@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from agritrace import clock
 from agritrace.models import Certification, CertScheme, Product
-from agritrace.services import clock
 from support import PASSWORD, csrf_token, english, login
 
 

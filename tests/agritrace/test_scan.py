@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, func, select, text, update
 
+from agritrace.clock import today
 from agritrace.models import Scan, Stamp
 from agritrace.services import scans
-from agritrace.services.products import today
 from labels.codes import compact_code, format_code
 from labels.digital_link import stamp_url
 from support import english

@@ -4,8 +4,9 @@ from psycopg.errors import ForeignKeyViolation
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from agritrace.models import AuditEntry, Stamp, StampOrder, StampRun
-from agritrace.services import stamps
+from agritrace.errors import Conflict, Invalid
+from agritrace.models import AuditEntry, Batch, BatchStatus, Stamp, StampOrder, StampRun
+from agritrace.services import stamp_worker, stamps
 from labels.codes import format_code, parse_code
 from support import english
 from test_batches import issued_area, new_batch
@@ -47,6 +48,16 @@ def test_a_producer_orders_stamps_and_gets_a_run_at_once(client, db, world, batc
     assert actions == ["create", "mint"]
     got = client.get(f"/api/v1/stamp-runs/{run.id}", headers=a).get_json()
     assert got["lot_code"] == batch["lot_code"] and got["quantity"] == 2500
+
+
+def test_no_stamps_for_a_lot_code_a_digital_link_cannot_carry(app):
+    # The database refuses such a lot code as well: this is the service's own guard.
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        with pytest.raises(Invalid) as refused:
+            stamps.check_mintable(Batch(lot_code="LÔ 1", status=BatchStatus.OPEN))
+    assert ("LÔ 1 cannot be printed in a GS1 Digital Link: A lot code has 1 to 20 characters"
+            in refused.value.detail)
+    assert refused.value.errors["lot_code"][0].startswith("A lot code has 1 to 20 characters")
 
 
 def test_colliding_ids_are_drawn_again_and_only_they(app, client, db, world, batch):
@@ -150,6 +161,18 @@ def test_large_orders_wait_for_the_worker(app, client, db, world, batch):
     assert client.get(f"/api/v1/stamp-orders/{body['id']}",
                       headers=english(world.token(world.producer_b))).status_code == 404
     assert db.scalar(select(func.count()).select_from(Stamp)) == 0
+
+
+def test_the_worker_claims_the_oldest_waiting_order_or_the_one_named(app, db, batch):
+    with app.app_context():
+        first, second = (stamps.order_stamps(None, batch["id"], 5, defer=True, system=True).id
+                         for _ in range(2))
+        assert stamp_worker.claim_order(second) == second     # the CLI mints its own
+        with pytest.raises(Conflict, match=f"Order {second} is not waiting"):
+            stamp_worker.claim_order(second)
+        assert stamp_worker.claim_order() == first
+        assert stamp_worker.claim_order() is None
+    assert db.scalar(select(StampOrder.attempts).where(StampOrder.id == first)) == 1
 
 
 def test_activation_waits_for_a_hold_to_be_cleared_and_void_ends_a_run(client, db, world,

@@ -17,11 +17,11 @@ from shapely.geometry import MultiPolygon
 from sqlalchemy import event, select, update
 
 from agritrace import charts, units
+from agritrace.clock import VIETNAM, today
 from agritrace.models import (AreaStatus, Batch, GrowingArea, Product, Report, ReportStatus,
                               Scan, Stamp, StampRun, Verdict)
 from agritrace.models.scans import ReportReason
 from agritrace.services import scans, stamps, statistics
-from agritrace.services.products import VIETNAM, today
 from labels.codes import format_code
 from support import DONG_THAP, PASSWORD, TAY_NINH, csrf_token, login, plot
 

@@ -6,7 +6,7 @@ AGRITRACE_PGPORT says otherwise), loopback only, a generated
 password. When DATABASE_URL is set, no local cluster is started and that
 database is prepared instead.
 
-Usage: python -m agritrace.localdb up|stop|url
+Usage: python -m agritrace.operations.localdb up|stop|url
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("AGRITRACE_DATA_DIR", ROOT / ".data"))
 PGDATA = DATA / "pg"
 PASSWORD_FILE = DATA / "pg-password"
@@ -90,7 +90,8 @@ def server_url(database: str = DATABASE) -> str:
     """DATABASE_URL when set, else the local cluster's URL."""
     url = os.environ.get("DATABASE_URL") or local_url(database)
     if not url:
-        sys.exit("No database: set DATABASE_URL or run `python -m agritrace.localdb up`.")
+        sys.exit("No database: set DATABASE_URL or run "
+                 "`python -m agritrace.operations.localdb up`.")
     return url
 
 

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from ..auth import current_actor
 from ..models import CodeKind
 from ..schemas.areas import CodeTemplateIn, CodeTemplateOut
-from ..services import codes as service
+from ..services import area_codes as service
 from . import ApiBlueprint as Blueprint
 
 PREFIX = "/code-templates"

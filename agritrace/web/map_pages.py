@@ -17,7 +17,7 @@ from ..auth import current_actor
 from ..models import AreaStatus, FacilityKind, OrgStatus, Role
 from ..schemas.common import StrictSchema, Text
 from ..schemas.messages import localize
-from ..services import area_map, organizations
+from ..services import map_search, organizations
 from .access import role_required
 from .maps import STATUS_COLOURS, platform_map
 
@@ -28,6 +28,7 @@ _ID, _CODE = 987654321, "AREA-CODE"
 FACILITY_KINDS = {
     FacilityKind.PACKING_HOUSE: _l("Packing house"), FacilityKind.PROCESSING: _l("Processing"),
     FacilityKind.LIVESTOCK_FARM: _l("Livestock farm"), FacilityKind.FEED_MILL: _l("Feed mill"),
+    FacilityKind.WAREHOUSE: _l("Warehouse or buying point"),
 }
 
 
@@ -62,6 +63,9 @@ def _texts() -> dict:
                           "to finish."),
         "distance": _("Distance"), "area": _("Area"),
         "kinds": {k.value: str(v) for k, v in FACILITY_KINDS.items()},
+        "over_capacity": _("Over capacity"), "capacity_kg": _("Capacity (kg)"),
+        "declared_kg": _("Declared (kg)"),
+        "capacity_failed": _("The codes over capacity could not be loaded."),
     }
 
 
@@ -77,10 +81,12 @@ def _config(actor, *, public: bool) -> dict:
         "area": None if public else url_for("areas.detail", side="gis", area_id=_ID)
         .replace(str(_ID), "{id}"),
         "api": None if public else url_for("api_areas.Areas"),
+        # Codes flagged by the capacity ledger, outlined on the officials' map only.
+        "capacity": None if public else url_for("capacity.flagged"),
         "wards": url_for("api_units.Wards", province_code=1).replace("/1/", "/{code}/"),
         "statuses": [{"value": s.value, "colour": STATUS_COLOURS[s],
                       "label": _label(_(s.value))} for s in AreaStatus],
-        "crops": area_map.crops(None if public else actor),
+        "crops": map_search.crops(None if public else actor),
         "text": _texts(),
     }
 
@@ -92,7 +98,7 @@ def official_map():
     orgs, _n = organizations.list_organizations(actor, status=OrgStatus.APPROVED, limit=1000)
     admin = actor.role == Role.ADMIN
     return render_template(
-        "maps/official.html", map=platform_map(area_map.extent(actor), draw=True),
+        "maps/official.html", map=platform_map(map_search.extent(actor), draw=True),
         config=_config(actor, public=False), organizations=orgs,
         provinces=units.provinces() if admin else (),
         wards=() if admin else units.wards(actor.province_code),
@@ -102,7 +108,7 @@ def official_map():
 @bp.get("/map")
 def open_map():
     """The open map (bản đồ mở): issued areas and active facilities, for anyone."""
-    return render_template("maps/open.html", map=platform_map(area_map.extent(None)),
+    return render_template("maps/open.html", map=platform_map(map_search.extent(None)),
                            config=_config(None, public=True))
 
 
@@ -112,7 +118,7 @@ def _search(actor):
     except ValidationError as exc:
         errors = localize(exc.messages)
         return {"detail": _("Type a growing-area code to search for."), "errors": errors}, 400
-    found = area_map.find(actor, query["code"])
+    found = map_search.find(actor, query["code"])
     return {"results": [{"id": f.id if actor else None, "code": f.code, "name": f.name,
                          "status": f.status.value, "bbox": list(f.bbox)} for f in found]}
 

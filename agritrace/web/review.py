@@ -1,4 +1,5 @@
-"""Officials' pages (cán bộ Sở Nông nghiệp): review queue and, later, the map."""
+"""The officials' review (cán bộ Sở Nông nghiệp) of producers' registrations, under /gis:
+the queue of organisations waiting, and the decision on each."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -8,10 +9,10 @@ from marshmallow import ValidationError
 from ..auth import current_actor
 from ..errors import DomainError
 from ..models import OrgStatus, Role
-from ..schemas.messages import localize
 from ..schemas.forms import ReviewForm
 from ..services import organizations
 from .access import role_required
+from .forms import form_errors, one_line
 
 bp = Blueprint("gis", __name__, url_prefix="/gis")
 
@@ -35,9 +36,9 @@ def review(org_id: int):
                                                 approve=form["decision"] == "approve",
                                                 reason=form["reason"])
     except ValidationError as exc:
-        flash(_("The review was not saved: %(e)s", e=localize(exc.messages)), "error")
+        flash(_("The review was not saved: %(e)s", e=one_line(form_errors(exc))), "error")
     except DomainError as exc:
-        flash(exc.detail, "error")
+        flash(one_line(form_errors(exc)), "error")
     else:
         flash(_("%(name)s is now %(status)s.", name=org.name, status=_(org.status.value)),
               "success")
