@@ -8,11 +8,11 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the application; nothing runs at import time."""
     from flask_babel import get_locale
 
-    from . import api, cli, db, ogc, security, units
+    from . import api, cli, db, http_errors, ogc, security, units
     from . import config as settings
     from .extensions import babel, csrf, login_manager, migrate, select_locale
-    from .web import (account, admin, areas, batches, diary, errors, gis, keys, media, portal,
-                      products, public, reports, scan, stamps, stats, tiles, webgis)
+    from .web import (account, admin, areas, batches, diary, handovers, keys, map_pages, media,
+                      portal, products, public, reports, review, scan, stamps, stats, tiles)
 
     app = Flask(__name__, static_folder=str(settings.project_root() / "static"),
                 static_url_path="/static")
@@ -27,17 +27,26 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     public.init_login(login_manager)
 
-    for blueprint in (public.bp, account.bp, portal.bp, gis.bp, admin.bp, areas.bp, ogc.bp,
+    for blueprint in (public.bp, account.bp, portal.bp, review.bp, admin.bp, areas.bp, ogc.bp,
                       products.bp, media.bp, batches.bp, diary.bp, stamps.bp, scan.bp,
-                      reports.bp, tiles.bp, webgis.bp, stats.bp, keys.bp):
+                      reports.bp, tiles.bp, map_pages.bp, stats.bp, keys.bp, handovers.bp):
         app.register_blueprint(blueprint)
+    from .web import recalls
+    app.register_blueprint(recalls.bp)
+    from .web import cartons, transformations
+    app.register_blueprint(transformations.bp)
+    app.register_blueprint(cartons.bp)
+    from .web import trace
+    app.register_blueprint(trace.bp)
+    from .web import capacity
+    app.register_blueprint(capacity.bp)
     api.init_app(app)
     # The API authenticates by bearer token, or checks the X-CSRFToken header itself
     # when a browser session writes (auth.current_actor).
     for name in list(app.blueprints):
         if name.startswith("api_"):
             csrf.exempt(app.blueprints[name])
-    errors.init_app(app)
+    http_errors.init_app(app)
     security.init_app(app)
     app.jinja_env.globals.update(province_name=units.province_name, ward_name=units.ward_name,
                                  get_locale=get_locale)

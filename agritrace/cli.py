@@ -12,6 +12,7 @@ users_cli = AppGroup("users", help="Accounts.")
 seed_cli = AppGroup("seed", help="Demo data.")
 boundaries_cli = AppGroup("boundaries", help="Province boundaries for the area checks.")
 stamps_cli = AppGroup("stamps", help="QR stamps (tem): minting runs, the minting worker.")
+mail_cli = AppGroup("mail", help="E-mail: the outbox.")
 
 
 @users_cli.command("create")
@@ -85,10 +86,10 @@ def load_boundary(province_code, path, crs):
 @click.option("--pin", is_flag=True, help="Give every stamp a scratch-off PIN.")
 def mint_stamps(batch_id, quantity, pin):
     """Mint QUANTITY stamps for batch BATCH_ID here and now, showing progress."""
-    from .services import stamps
+    from .services import stamp_worker, stamps
     try:
         order = stamps.order_stamps(None, batch_id, quantity, pin=pin, defer=True, system=True)
-        claimed = stamps.claim_order_by_id(order.id)
+        claimed = stamp_worker.claim_order(order.id)
         with click.progressbar(length=quantity, label=f"Batch {batch_id}",
                                show_pos=True) as bar:
             done = [0]
@@ -96,7 +97,7 @@ def mint_stamps(batch_id, quantity, pin):
             def advance(minted: int) -> None:
                 bar.update(minted - done[0])
                 done[0] = minted
-            order = stamps.run_order(claimed, progress=advance)
+            order = stamp_worker.run_order(claimed, progress=advance)
     except DomainError as exc:
         raise click.ClickException(exc.detail) from exc
     if order.status.value != "done":
@@ -111,21 +112,31 @@ def stamps_worker(once):
     """Mint the orders too large for a web request, until stopped."""
     import logging
 
-    from .services import stamps
+    from .services import stamp_worker
     logging.basicConfig(level=logging.INFO, format="%(asctime)s stamps worker: %(message)s")
     # Stopped mid-run (Ctrl-C, SIGTERM), the minting transaction is rolled back and the
     # order is taken up again by the next worker: no handler is needed to stay whole.
-    click.echo(f"Stamp worker {stamps.worker_name()} waiting for orders.")
+    click.echo(f"Stamp worker {stamp_worker.worker_name()} waiting for orders.")
     try:
-        stamps.work(once=once)
+        stamp_worker.work(once=once)
     except KeyboardInterrupt:
         pass
 
 
+@mail_cli.command("send")
+@click.option("--limit", default=500, show_default=True, help="At most this many messages.")
+def send_mail(limit):
+    """Send the e-mail that is due now (the stamp worker does this between orders)."""
+    from .services import mailer
+    sent = mailer.send_due(limit=limit)
+    click.echo(f"{sent} e-mail message(s) sent.")
+
+
 def init_app(app: Flask) -> None:
-    from .backup import backup_cli
+    from .operations.backup_cli import backup_cli
     app.cli.add_command(backup_cli)
     app.cli.add_command(stamps_cli)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(boundaries_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)

@@ -6,7 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
-from . import localdb
+from .operations import localdb
 
 
 class ConfigError(RuntimeError):
@@ -82,15 +82,31 @@ def load(overrides: dict | None = None) -> dict:
     overrides = overrides or {}
     production = (overrides.get("ENV") or os.environ.get("AGRITRACE_ENV", "development")) \
         == "production"
+    config = {
+        "ENV": "production" if production else "development",
+        "DATABASE_URL": _database_url(overrides),
+        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(production),
+        **_web_settings(production),
+        **_area_and_stamp_settings(),
+        **_scan_settings(),
+        **_mail_settings(),
+    }
+    config.update(overrides)
+    return config
+
+
+def _database_url(overrides: dict) -> str:
     database_url = overrides.get("DATABASE_URL") or os.environ.get("DATABASE_URL") \
         or localdb.local_url()
     if not database_url:
         raise ConfigError("No database: set DATABASE_URL, or run `make run` to create the "
                           "local PostGIS.")
-    config = {
-        "ENV": "production" if production else "development",
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(production),
+    return database_url
+
+
+def _web_settings(production: bool) -> dict:
+    """Pages, sessions, languages and the API's OpenAPI description."""
+    return {
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         # The basemap is the only thing a page may load from elsewhere, and every
         # map must stay usable without it.
@@ -115,6 +131,12 @@ def load(overrides: dict | None = None) -> dict:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+    }
+
+
+def _area_and_stamp_settings() -> dict:
+    """Growing areas, stamp runs, and the files kept beside the database."""
+    return {
         # Growing areas (vùng trồng): an overlap with an active area is tolerated up
         # to the larger of these (digitising slivers along a shared boundary).
         "AREA_OVERLAP_TOLERANCE_M2": float(os.environ.get("AREA_OVERLAP_TOLERANCE_M2", "100")),
@@ -130,6 +152,12 @@ def load(overrides: dict | None = None) -> dict:
         "DATA_DIR": str(localdb.DATA),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(localdb.DATA / "uploads")),
         "PRODUCT_PHOTO_MAX_MB": float(os.environ.get("PRODUCT_PHOTO_MAX_MB", "8")),
+    }
+
+
+def _scan_settings() -> dict:
+    """The public scan page, and the limits on what one client may ask."""
+    return {
         # The public scan page (trang quét tem). A stamp seen by more distinct clients
         # than SCAN_COPY_CLIENTS is a suspected copy (a client's hash changes daily, so
         # one buyer scanning on several days counts several times); so is one whose
@@ -146,8 +174,20 @@ def load(overrides: dict | None = None) -> dict:
         # X-Forwarded-For: set the number of proxies in front of the app.
         "TRUSTED_PROXY_HOPS": int(os.environ.get("TRUSTED_PROXY_HOPS", "0")),
     }
-    config.update(overrides)
-    return config
+
+
+def _mail_settings() -> dict:
+    """E-mail from the outbox: SMTP_URL is smtp://host:port, smtp+starttls://… or
+    smtps://user:password@host:465; without it messages wait in the outbox."""
+    return {
+        "SMTP_URL": os.environ.get("SMTP_URL", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "AgriTrace <no-reply@agritrace.localhost>"),
+        "SMTP_TIMEOUT_SECONDS": float(os.environ.get("SMTP_TIMEOUT_SECONDS", "10")),
+        # A failed message is tried again after 1, 2, 4 … times MAIL_RETRY_SECONDS, and
+        # given up (failed) after MAIL_MAX_ATTEMPTS tries.
+        "MAIL_RETRY_SECONDS": int(os.environ.get("MAIL_RETRY_SECONDS", "60")),
+        "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "8")),
+    }
 
 
 def project_root() -> Path:

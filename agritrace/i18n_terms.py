@@ -19,6 +19,12 @@ TERMS = (
     lazy_gettext("enterprise"),
     lazy_gettext("household"),
     lazy_gettext("agency"),
+    lazy_gettext("trader"),
+    lazy_gettext("packing_house"),
+    lazy_gettext("processor"),
+    lazy_gettext("exporter"),
+    lazy_gettext("distributor"),
+    lazy_gettext("retailer"),
     # Role
     lazy_gettext("admin"),
     lazy_gettext("official"),

@@ -119,6 +119,23 @@ def _report_rule(actor: User, report: Any, write: bool) -> bool:
         and report.province_code == actor.province_code
 
 
+def _handover_rule(actor: User, handover: Any, write: bool) -> bool:
+    """Hand-overs (giao nhận): read by the sender, a registered receiver and the officials
+    of either's province."""
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role == Role.OFFICIAL:
+        return actor.province_code in (handover.sender.province_code,
+                                       handover.receiver and handover.receiver.province_code)
+    return actor.organization_id in (handover.sender_id, handover.receiver_id)
+
+
+def _handover_answer_rule(actor: User, handover: Any, write: bool) -> bool:
+    """Confirming or refusing a receipt: only the receiver, who counted the goods."""
+    return actor.role == Role.PRODUCER and handover.receiver_id is not None \
+        and actor.organization_id == handover.receiver_id
+
+
 def _token_rule(actor: User, token: Any, write: bool) -> bool:
     return token.user_id == actor.id
 
@@ -134,6 +151,8 @@ RULES: dict[str, Callable[[User, Any, bool], bool]] = {
     "batch.recall": _batch_recall_rule,
     "batch.stamps": _batch_recall_rule,
     "report": _report_rule,
+    "handover": _handover_rule,
+    "handover.answer": _handover_answer_rule,
 }
 
 

@@ -4,8 +4,10 @@
   symbol), scratch PINs.
 - `labels.gs1`, `labels.ai_syntax` — GTIN check digits; GS1 Application Identifiers
   from GS1's Barcode Syntax Dictionary (`labels/data/`).
-- `labels.digital_link` — GS1 Digital Link URIs and the `/s/{code}` form.
+- `labels.sscc` — SSCCs, the keys of cartons and pallets.
+- `labels.digital_link` — GS1 Digital Link URIs (GTIN and SSCC) and the `/s/{code}` form.
 - `labels.qr` (and `labels.qr_batch`) — QR symbols, level M, as SVG or PDF vectors.
 - `labels.sheets`, `labels.templates` — PDF label sheets and PIN sheets.
+- `labels.gs1_128`, `labels.carton` — GS1-128 barcodes; carton labels, one a page.
 - `labels.printshop` — CSV and ZIP of SVGs for print shops.
 """

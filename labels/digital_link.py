@@ -1,14 +1,16 @@
-"""GS1 Digital Link URIs (uncompressed) for stamps, and the `/s/{code}` form.
+"""GS1 Digital Link URIs (uncompressed) for stamps and cartons, and the `/s/{code}` form.
 
-Built: `{base}/01/{gtin14}[/22/{cpv}][/10/{lot}][/21/{serial}][?{ai}={value}&…]`, every
-value percent-encoded except GS1's unreserved characters (A–Z a–z 0–9 - . _ ~), as
-GS1's syntax engine does; in the QR the URI is plain text.
+Built: `{base}/01/{gtin14}[/22/{cpv}][/10/{lot}][/21/{serial}][?{ai}={value}&…]` for a
+product or a stamp, `{base}/00/{sscc}[?…]` for a carton or pallet (SSCC, a key with no
+qualifiers); every value percent-encoded except GS1's unreserved characters (A–Z a–z
+0–9 - . _ ~), as GS1's syntax engine does; in the QR the URI is plain text.
 
 Parsed as GS1's own parser reads a URI: http/https (all lower or all upper case), any
 domain, any path stem; the primary key is found by walking `/AI/value` pairs back from
-the end of the path. Only GTIN (01) is resolved here, with the qualifiers 22, 10, 21;
-every other AI the dictionary describes (and this library can check) may be a query
-attribute. Query parameters that are not AIs (`linkType`, …) are kept, not checked.
+the end of the path. `parse_link` resolves GTIN (01), with the qualifiers 22, 10, 21,
+and `parse_sscc_link` SSCC (00); every other AI the dictionary describes (and this
+library can check) may be a query attribute. Query parameters that are not AIs
+(`linkType`, …) are kept, not checked.
 
 Reasons (`DigitalLinkError.reason`; params in parentheses), besides the AI value
 reasons of `labels.ai_syntax` (unknown_ai, unsupported_ai, empty_value, length,
@@ -20,9 +22,10 @@ character, check_digit, invalid):
 - base: "%(base)s cannot be the start of a stamp address: use https://domain[/path]."
 - no_key: "The address holds no GS1 key (such as /01/ and a GTIN)."
 - unsupported_key (ai): "(%(ai)s) is a GS1 key this system does not resolve: only GTINs
-  (01) are."
+  (01) are." (from `parse_sscc_link`: "… resolve here: only SSCCs (00) are.")
 - qualifiers (ais): "After (01) the path may hold (22), (10) and (21), in that order;
-  here it holds %(ais)s."
+  here it holds %(ais)s." (for an SSCC: "Nothing may follow (00) in the path; here
+  %(ais)s do.")
 - duplicate_ai (ai): "(%(ai)s) appears more than once."
 - not_attribute (ai): "(%(ai)s) cannot be a query attribute of a GS1 Digital Link."
 - qualifier_in_query (ai): "(%(ai)s) belongs in the path after the GTIN, not in the
@@ -43,6 +46,7 @@ from labels.codes import compact_code, normalize_code
 from labels.gs1 import Gs1Error, GtinError, normalize_gtin
 
 GTIN = "01"
+SSCC = "00"
 QUALIFIERS = ("22", "10", "21")
 _SCHEMES = ("https://", "HTTPS://", "http://", "HTTP://")
 _URI_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-._~:/?#[]@!$&'()*+,;=%")
@@ -165,8 +169,9 @@ def _check_attributes(path_ais: list[str], pairs: list[tuple[str, str]]) -> None
                      ai=ai, other=other)
 
 
-def parse_link(uri: str) -> DigitalLink:
-    """Read a GS1 Digital Link URI for a GTIN; DigitalLinkError saying what is wrong."""
+def _split(uri: str) -> tuple[str, list[tuple[str, str]], str]:
+    """The stem, the path's (AI, raw value) pairs from the primary key on, and the
+    query of a Digital Link URI."""
     bad = sorted(set(uri) - _URI_CHARACTERS)
     if bad:
         raise _error("uri_character", "The address contains characters a web address "
@@ -180,29 +185,24 @@ def parse_link(uri: str) -> DigitalLink:
         raise _error("domain", "The address has no valid domain name.")
     path = "/" + path.split("#", 1)[0]
     path, _, query = path.partition("?")
-
     segments = path.split("/")
     start = _find_key(segments)
     stem = scheme + domain + "/".join(segments[:start])
     pairs = [(segments[i], segments[i + 1]) for i in range(start, len(segments), 2)]
-    key, qualifiers = pairs[0][0], [ai for ai, _ in pairs[1:]]
-    if key != GTIN:
-        raise _error("unsupported_key", "(%(ai)s) is a GS1 key this system does not "
-                     "resolve: only GTINs (01) are.", ai=key)
-    if not ai_syntax.is_key_path(key, qualifiers) or not set(qualifiers) <= set(QUALIFIERS):
-        if ai_syntax.is_key_path(key, qualifiers):  # GS1's alternative, (235)
-            other = next(ai for ai in qualifiers if ai not in QUALIFIERS)
-            raise _error("unsupported_ai", "(%(ai)s) is a GS1 Application Identifier this "
-                         "system does not handle.", ai=other)
-        raise _error("qualifiers", "After (01) the path may hold (22), (10) and (21), in "
-                     "that order; here it holds %(ais)s.",
-                     ais=" ".join(f"({ai})" for ai in qualifiers))
+    return stem, pairs, query
+
+
+def _values(pairs: list[tuple[str, str]]) -> dict[str, str]:
     values = {}
     for ai, raw in pairs:
         value = _decode(ai, raw, plus_is_space=False)
         _checked(ai, value)
         values[ai] = value
+    return values
 
+
+def _query(query: str, path_ais: list[str]):
+    """The query's AI attributes (checked against the path's AIs) and other params."""
     attributes, params = [], []
     for item in query.split("&"):
         if not item:
@@ -215,10 +215,83 @@ def parse_link(uri: str) -> DigitalLink:
             raise _error("unknown_ai", "(%(ai)s) is not a GS1 Application Identifier.",
                          ai=name)
         attributes.append((name, _decode(name, raw, plus_is_space=True)))
-    _check_attributes([ai for ai, _ in pairs], attributes)
+    _check_attributes(path_ais, attributes)
+    return tuple(attributes), tuple(params)
+
+
+def parse_link(uri: str) -> DigitalLink:
+    """Read a GS1 Digital Link URI for a GTIN; DigitalLinkError saying what is wrong.
+    An SSCC's link is refused ("unsupported_key"): `parse_sscc_link` reads those."""
+    stem, pairs, query = _split(uri)
+    key, qualifiers = pairs[0][0], [ai for ai, _ in pairs[1:]]
+    if key != GTIN:
+        raise _error("unsupported_key", "(%(ai)s) is a GS1 key this system does not "
+                     "resolve: only GTINs (01) are.", ai=key)
+    if not ai_syntax.is_key_path(key, qualifiers) or not set(qualifiers) <= set(QUALIFIERS):
+        if ai_syntax.is_key_path(key, qualifiers):  # GS1's alternative, (235)
+            other = next(ai for ai in qualifiers if ai not in QUALIFIERS)
+            raise _error("unsupported_ai", "(%(ai)s) is a GS1 Application Identifier this "
+                         "system does not handle.", ai=other)
+        raise _error("qualifiers", "After (01) the path may hold (22), (10) and (21), in "
+                     "that order; here it holds %(ais)s.",
+                     ais=" ".join(f"({ai})" for ai in qualifiers))
+    values = _values(pairs)
+    attributes, params = _query(query, [ai for ai, _ in pairs])
     return DigitalLink(stem=stem, gtin=values[GTIN], cpv=values.get("22"),
                        lot=values.get("10"), serial=values.get("21"),
-                       attributes=tuple(attributes), params=tuple(params))
+                       attributes=attributes, params=params)
+
+
+@dataclass(frozen=True)
+class SsccLink:
+    """What the Digital Link of a logistic unit says: `stem` as for `DigitalLink`, the
+    18-digit `sscc`, then the query's AI `attributes` and other `params`."""
+    stem: str
+    sscc: str
+    attributes: tuple[tuple[str, str], ...] = ()
+    params: tuple[tuple[str, str | None], ...] = ()
+
+    @property
+    def elements(self) -> tuple[tuple[str, str], ...]:
+        return ((SSCC, self.sscc),) + self.attributes
+
+    @property
+    def element_string(self) -> str:
+        return ai_syntax.element_string(self.elements)
+
+    @property
+    def uri(self) -> str:
+        return sscc_link(self.stem, self.sscc, attributes=self.attributes)
+
+
+def sscc_link(base: str, sscc: str, *,
+              attributes: Mapping[str, str] | Iterable[tuple[str, str]] | None = None) -> str:
+    """The Digital Link of a carton or pallet, `{base}/00/{sscc}`; AI 00 is a primary
+    key with no qualifiers, so anything more goes in the query as attributes."""
+    stem = _check_base(base)
+    _checked(SSCC, sscc)
+    pairs = list(attributes.items() if isinstance(attributes, Mapping) else attributes or ())
+    _check_attributes([SSCC], pairs)
+    uri = f"{stem}/{SSCC}/{sscc}"
+    if pairs:
+        uri += "?" + "&".join(f"{ai}={_encode(value)}" for ai, value in pairs)
+    return uri
+
+
+def parse_sscc_link(uri: str) -> SsccLink:
+    """Read the GS1 Digital Link of a logistic unit (`…/00/{sscc}`); DigitalLinkError
+    saying what is wrong, "unsupported_key" for a link with another key (a GTIN's)."""
+    stem, pairs, query = _split(uri)
+    key, qualifiers = pairs[0][0], [ai for ai, _ in pairs[1:]]
+    if key != SSCC:
+        raise _error("unsupported_key", "(%(ai)s) is a GS1 key this system does not "
+                     "resolve here: only SSCCs (00) are.", ai=key)
+    if qualifiers:
+        raise _error("qualifiers", "Nothing may follow (00) in the path; here %(ais)s do.",
+                     ais=" ".join(f"({ai})" for ai in qualifiers))
+    values = _values(pairs)
+    attributes, params = _query(query, [SSCC])
+    return SsccLink(stem=stem, sscc=values[SSCC], attributes=attributes, params=params)
 
 
 def _find_key(segments: list[str]) -> int:

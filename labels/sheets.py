@@ -95,7 +95,7 @@ def _draw_pins(canvas: Canvas, template: SheetTemplate, fonts: LabelFonts,
 
 
 @contextmanager
-def _binary_streams():
+def binary_streams():
     # reportlab would wrap the deflated streams in ASCII85 as well: a quarter bigger,
     # and without its optional C accelerator the slowest step of a run. The switch
     # is global, so it is only flipped while a PDF is being saved.
@@ -115,7 +115,7 @@ def _write(out: BinaryIO, template: SheetTemplate, fonts: LabelFonts,
         _draw_pins(canvas, template, fonts, records)
     else:
         _draw_labels(canvas, template, fonts, records, lot_prefix)
-    with _binary_streams():
+    with binary_streams():
         canvas.save()
 
 

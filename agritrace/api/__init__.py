@@ -59,8 +59,8 @@ class IdConverter(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    from . import (areas, batches, codes, diary, epcis, facilities, organizations, products,
-                   stamps, tokens, units, users)
+    from . import (area_codes, areas, batches, diary, epcis, facilities, handovers, organizations,
+                   products, stamps, tokens, units, users)
 
     api.init_app(app, spec_kwargs={
         "info": {"description": "Traceability and growing-area codes: organisations, products, "
@@ -71,18 +71,32 @@ def init_app(app: Flask) -> None:
                                                        "maximum": MAX_INT32})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
-    for module in (organizations, products, users, tokens, units, areas, facilities, codes,
-                   batches, diary, stamps):
+    from . import transformations
+    for module in (organizations, products, users, tokens, units, areas, facilities, area_codes,
+                   batches, diary, stamps, handovers, transformations):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.PREFIX)
         if getattr(module, "PUBLIC", False):
             PUBLIC_BLUEPRINTS.add(module.blp.name)
     # EPCIS lives at its own root, as the URL map gives it to other systems.
     api.register_blueprint(epcis.blp, url_prefix=epcis.PREFIX)
     api.register_blueprint(stamps.orders, url_prefix="/api/v1" + stamps.ORDERS_PREFIX)
+    api.register_blueprint(handovers.stock_blp, url_prefix="/api/v1" + handovers.STOCK_PREFIX)
+    api.register_blueprint(handovers.parties_blp,
+                           url_prefix="/api/v1" + handovers.PARTIES_PREFIX)
     api.register_blueprint(areas.imports, url_prefix="/api/v1" + areas.IMPORTS_PREFIX)
     api.register_blueprint(organizations.registrations,
                            url_prefix="/api/v1" + organizations.REGISTRATIONS_PREFIX)
     PUBLIC_BLUEPRINTS.add(organizations.registrations.name)
+    from . import recalls
+    for blueprint, prefix in ((recalls.blp, recalls.PREFIX),
+                              (recalls.holders, recalls.HOLDERS_PREFIX),
+                              (recalls.inbox, recalls.NOTICES_PREFIX)):
+        api.register_blueprint(blueprint, url_prefix="/api/v1" + prefix)
+    from . import trace
+    api.register_blueprint(trace.blp, url_prefix="/api/v1" + trace.PREFIX)
+    from . import capacity
+    api.register_blueprint(capacity.blp, url_prefix="/api/v1" + capacity.PREFIX)
+    api.register_blueprint(capacity.yields, url_prefix="/api/v1" + capacity.YIELDS_PREFIX)
     # The point lookup answers the public too (issued areas only).
     PUBLIC_ENDPOINTS.add("api_areas.AreasAt")
     app.before_request(_authenticate)

@@ -94,8 +94,11 @@ class BatchEpcis(MethodView):
     @blp.response(201, EpcisImportOut)
     def post(self, batch_id):
         """Add the ObjectEvents of an EPCIS 2.0 document to the batch's diary: all of
-        them or none. A problem names the event (its index in eventList) and the field.
-        Events already in the diary (same eventID) are skipped."""
+        them or none. Each event must be about this batch: the objects it names are this
+        batch's GTIN and lot (SGTIN of one of its stamps, LGTIN, Digital Link, or our lot
+        URI), or, naming none, it happened on one of its growing areas. A problem names
+        the event (its index in eventList) and the field. Events already in the diary
+        (same eventID) are skipped."""
         upload = request.files.get("document")
         data = upload.read() if upload is not None else request.get_data()
         if not data:

@@ -9,8 +9,10 @@ from ..schemas.organizations import (OrganizationIn, OrganizationOut, Organizati
 from ..services import organizations as service
 
 PREFIX = "/organizations"
-blp = Blueprint("api_organizations", __name__, description="Cooperatives, enterprises and "
-                "households (tổ chức); officials review their registration.")
+blp = Blueprint("api_organizations", __name__, description="Organisations (tổ chức): "
+                "cooperatives, enterprises, households, traders, packing houses, processors, "
+                "exporters, distributors and retail chains; officials review their "
+                "registration.")
 
 
 @blp.route("")
@@ -51,8 +53,8 @@ class OrganizationReview(MethodView):
                                            reason=data.get("reason"))
 
 
-registrations = Blueprint("api_registrations", __name__, description="Cooperatives, "
-                          "enterprises and households register themselves.")
+registrations = Blueprint("api_registrations", __name__, description="Organisations of "
+                          "every kind but agencies register themselves.")
 REGISTRATIONS_PREFIX = "/registrations"
 
 
@@ -62,7 +64,7 @@ class Registrations(MethodView):
     @registrations.arguments(RegistrationIn)
     @registrations.response(201, OrganizationOut)
     def post(self, data):
-        """Register your cooperative, enterprise or household with its first account; an
-        official of its province reviews it."""
+        """Register your organisation (any kind but an agency) with its first account;
+        an official of its province reviews it."""
         org, _user = service.self_register(data["organization"], data["account"])
         return org

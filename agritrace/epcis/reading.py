@@ -13,6 +13,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from .objects import named_objects
 from .schema import EpcisError, EpcisProblem, field_path, validate_document
 from .vocabulary import (AREA_CODE_TERM, DIARY_STEP_TERM, GS1_PREFIXES, action_for,
                          biz_step_from_epcis, diary_step_from_hint, disposition_from_epcis,
@@ -36,8 +37,10 @@ def read_document(data: bytes | str) -> list[dict[str, Any]]:
     Each has biz_step and disposition (values of our BizStep / Disposition, disposition
     None if absent or unknown), event_time (aware, in the offset written), event_tz,
     quantity, uom, lot_uri, location_uri, area_code, details, ilmd and event_id (the
-    EPCIS eventID, for recognising an event imported before). A step we have no name
-    for becomes "other", with the original in details["epcis_biz_step"].
+    EPCIS eventID, for recognising an event imported before), objects and places
+    ((field, URI) of what it names and of its readPoint and bizLocation, for telling
+    whose lot it is about). A step we have no name for becomes "other", with the
+    original in details["epcis_biz_step"].
     """
     doc = _parse(data)
     if not isinstance(doc, dict) or doc.get("type") not in DOCUMENT_TYPES:
@@ -113,70 +116,12 @@ def _prefixes(context: Any, into: dict[str, str]) -> dict[str, str]:
 def _entry(index: int, event: dict, path: list, doc_prefixes: dict[str, str],
            problems: list[EpcisProblem]) -> dict[str, Any]:
     where = path + [index]
-    prefixes = _prefixes(event.get("@context"), dict(doc_prefixes)) \
-        if "@context" in event else doc_prefixes
-
-    def expand(value: str) -> str:
-        prefix, sep, rest = value.partition(":")
-        if sep and prefix in prefixes and not rest.startswith("//"):
-            return prefixes[prefix] + rest
-        return value
-
-    details: dict[str, Any] = {}
-    extensions: dict[str, Any] = {}
-    area_code = hint = None
-    for key, value in event.items():
-        if key in _MAPPED or key in _KEPT:
-            continue
-        iri = expand(key)
-        local = ours(iri)
-        if local == AREA_CODE_TERM:
-            area_code = value
-        elif local == DIARY_STEP_TERM:
-            hint = value
-        elif local is not None and key_for(local) is not None:
-            details[key_for(local)] = value
-        else:
-            extensions[iri] = value
-
-    step, unknown_step = biz_step_from_epcis(event.get("bizStep"), expand)
-    if hint is not None:
-        hinted = diary_step_from_hint(step, hint)
-        if hinted is not None:
-            step = hinted
-        else:
-            details["diary_step"] = hint
-    if unknown_step is not None:
-        details["epcis_biz_step"] = unknown_step
-    disposition, unknown_disposition = disposition_from_epcis(event.get("disposition"), expand)
-    if unknown_disposition is not None:
-        details["epcis_disposition"] = unknown_disposition
-    if event["action"] != action_for(step):
-        details["epcis_action"] = event["action"]
-
-    lot_uri = quantity = uom = None
-    quantities = event.get("quantityList") or []
-    if len(quantities) > 1:
-        problems.append(EpcisProblem(index, field_path(where + ["quantityList"]),
-                                     f"names {len(quantities)} lots; a diary entry is about "
-                                     "one batch, so send one event per lot."))
-    elif quantities:
-        lot_uri = quantities[0]["epcClass"]
-        quantity = quantities[0].get("quantity")
-        quantity = float(quantity) if quantity is not None else None
-        uom = quantities[0].get("uom")
-    if event.get("epcList"):
-        details["epcis_epc_list"] = list(event["epcList"])
-
-    read_point = (event.get("readPoint") or {}).get("id")
-    biz_location = (event.get("bizLocation") or {}).get("id")
-    kept = {key: value for key, value in event.items() if key in _KEPT}
-    if read_point and biz_location and biz_location != read_point:
-        kept["bizLocation"] = event["bizLocation"]
-    if kept:
-        _merge(details, "epcis_fields", kept)
-    if extensions:
-        _merge(details, "epcis_extensions", extensions)
+    expand = _expander(_prefixes(event.get("@context"), dict(doc_prefixes))
+                       if "@context" in event else doc_prefixes)
+    details, extensions, area_code, hint = _extension_fields(event, expand)
+    step, disposition = _step_and_disposition(event, expand, hint, details)
+    lot_uri, quantity, uom = _lot(index, event, where, details, problems)
+    read_point, biz_location = _locations(event, details, extensions)
 
     event_time = _time(event["eventTime"])
     if event_time is None:
@@ -195,7 +140,97 @@ def _entry(index: int, event: dict, path: list, doc_prefixes: dict[str, str],
         "details": details,
         "ilmd": _ilmd(event.get("ilmd") or {}, expand),
         "event_id": event.get("eventID"),
+        # What the event is about, for the diary to check against its batch.
+        "objects": named_objects(event),
+        "places": [(name + ".id", place) for name, place in
+                   (("readPoint", read_point), ("bizLocation", biz_location)) if place],
     }
+
+
+def _expander(prefixes: dict[str, str]):
+    """A compact IRI (`cbv:BizStep-commissioning`) written out in full by the prefixes in
+    scope; anything else (a full IRI, a bare word) as it is."""
+    def expand(value: str) -> str:
+        prefix, sep, rest = value.partition(":")
+        if sep and prefix in prefixes and not rest.startswith("//"):
+            return prefixes[prefix] + rest
+        return value
+    return expand
+
+
+def _extension_fields(event: dict, expand) -> tuple[dict, dict, Any, Any]:
+    """The event's fields outside the standard ones: our terms (into details, or the
+    area code and the diary step hint) and other parties' extensions by full IRI."""
+    details: dict[str, Any] = {}
+    extensions: dict[str, Any] = {}
+    area_code = hint = None
+    for key, value in event.items():
+        if key in _MAPPED or key in _KEPT:
+            continue
+        iri = expand(key)
+        local = ours(iri)
+        if local == AREA_CODE_TERM:
+            area_code = value
+        elif local == DIARY_STEP_TERM:
+            hint = value
+        elif local is not None and key_for(local) is not None:
+            details[key_for(local)] = value
+        else:
+            extensions[iri] = value
+    return details, extensions, area_code, hint
+
+
+def _step_and_disposition(event: dict, expand, hint: Any, details: dict):
+    """The diary's step and disposition; what they cannot name goes into details."""
+    step, unknown_step = biz_step_from_epcis(event.get("bizStep"), expand)
+    if hint is not None:
+        hinted = diary_step_from_hint(step, hint)
+        if hinted is not None:
+            step = hinted
+        else:
+            details["diary_step"] = hint
+    if unknown_step is not None:
+        details["epcis_biz_step"] = unknown_step
+    disposition, unknown_disposition = disposition_from_epcis(event.get("disposition"), expand)
+    if unknown_disposition is not None:
+        details["epcis_disposition"] = unknown_disposition
+    if event["action"] != action_for(step):
+        details["epcis_action"] = event["action"]
+    return step, disposition
+
+
+def _lot(index: int, event: dict, where: list, details: dict,
+         problems: list[EpcisProblem]) -> tuple[str | None, float | None, str | None]:
+    """The one batch the entry is about (its class, quantity and unit), if any."""
+    lot_uri = quantity = uom = None
+    quantities = event.get("quantityList") or []
+    if len(quantities) > 1:
+        problems.append(EpcisProblem(index, field_path(where + ["quantityList"]),
+                                     f"names {len(quantities)} lots; a diary entry is about "
+                                     "one batch, so send one event per lot."))
+    elif quantities:
+        lot_uri = quantities[0]["epcClass"]
+        quantity = quantities[0].get("quantity")
+        quantity = float(quantity) if quantity is not None else None
+        uom = quantities[0].get("uom")
+    if event.get("epcList"):
+        details["epcis_epc_list"] = list(event["epcList"])
+    return lot_uri, quantity, uom
+
+
+def _locations(event: dict, details: dict, extensions: dict) -> tuple[Any, Any]:
+    """readPoint and bizLocation; the standard fields the diary has no column for, and
+    the extensions, are kept in details."""
+    read_point = (event.get("readPoint") or {}).get("id")
+    biz_location = (event.get("bizLocation") or {}).get("id")
+    kept = {key: value for key, value in event.items() if key in _KEPT}
+    if read_point and biz_location and biz_location != read_point:
+        kept["bizLocation"] = event["bizLocation"]
+    if kept:
+        _merge(details, "epcis_fields", kept)
+    if extensions:
+        _merge(details, "epcis_extensions", extensions)
+    return read_point, biz_location
 
 
 def _ilmd(ilmd: dict, expand) -> dict[str, Any]:

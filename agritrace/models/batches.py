@@ -15,6 +15,17 @@ from .organizations import Organization
 from .products import Product
 
 
+# Kilograms in one unit of each UN/CEFACT mass unit a lot may be counted in: the mass
+# balance of transformations and the capacity ledger weigh lots in kg.
+MASS_KG = {"KGM": Decimal(1), "TNE": Decimal(1000), "GRM": Decimal("0.001")}
+
+
+class LotOrigin(enum.StrEnum):
+    HARVEST = "harvest"                # a producer's harvest on its growing areas
+    TRANSFORMATION = "transformation"  # made at a packing house or processor
+    EXPORT = "export"                  # an export lot for one destination market
+
+
 class BatchStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
@@ -42,6 +53,10 @@ class Batch(Timestamped, Base):  # lô hàng
         CheckConstraint("quantity IS NULL OR quantity > 0", name="quantity_positive"),
         CheckConstraint("status <> 'recalled' OR (recall_reason IS NOT NULL AND recalled_at IS NOT NULL)",
                         name="recall_has_reason"),
+        CheckConstraint("(origin = 'harvest') = (transformation_id IS NULL)",
+                        name="origin_matches_transformation"),
+        CheckConstraint("(origin = 'export') = (market IS NOT NULL)", name="export_has_market"),
+        CheckConstraint(r"market IS NULL OR market ~ '^[A-Z]{2}$'", name="market_iso2"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +75,15 @@ class Batch(Timestamped, Base):  # lô hàng
     status: Mapped[BatchStatus] = mapped_column(enum_type(BatchStatus, "batch_status"),
                                                 default=BatchStatus.OPEN)
     recall_reason: Mapped[str | None] = mapped_column(Text)
+    # The recall that reached this lot: its own, or one upstream that it was made from.
+    recall_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recalls.id", ondelete="SET NULL", use_alter=True), index=True)
+    origin: Mapped[LotOrigin] = mapped_column(enum_type(LotOrigin, "lot_origin"),
+                                              default=LotOrigin.HARVEST)
+    # The transformation that made an output or export lot (null for a harvest).
+    transformation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("transformations.id", ondelete="RESTRICT"), index=True)
+    market: Mapped[str | None] = mapped_column(String(2))  # ISO 3166 alpha-2, export lots
     recalled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # A spraying whose pre-harvest interval (thời gian cách ly) ends after the harvest
     # puts the batch on hold: its stamps cannot be activated until an official clears

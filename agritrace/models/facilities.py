@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import ForeignKey, Integer, SmallInteger, String
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Timestamped, enum_type
@@ -15,6 +15,7 @@ class FacilityKind(enum.StrEnum):
     PROCESSING = "processing"          # cơ sở chế biến
     LIVESTOCK_FARM = "livestock_farm"
     FEED_MILL = "feed_mill"
+    WAREHOUSE = "warehouse"            # kho, điểm thu mua (traders, exporters, distributors)
 
 
 class FacilityStatus(enum.StrEnum):
@@ -26,6 +27,9 @@ class FacilityStatus(enum.StrEnum):
 
 class Facility(Timestamped, Base):  # cơ sở
     __tablename__ = "facilities"
+    __table_args__ = (
+        CheckConstraint(r"gln IS NULL OR gln ~ '^[0-9]{13}$'", name="gln_format"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[FacilityKind] = mapped_column(enum_type(FacilityKind, "facility_kind"))
@@ -34,6 +38,8 @@ class Facility(Timestamped, Base):  # cơ sở
     organization_id: Mapped[int] = mapped_column(
         ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
     geom: Mapped[WKBElement] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
+    # A location GLN (AI 414), where the organisation has given the place one.
+    gln: Mapped[str | None] = mapped_column(String(13))
     address: Mapped[str] = mapped_column(String(300), default="")
     province_code: Mapped[int] = mapped_column(SmallInteger, index=True)
     ward_code: Mapped[int | None] = mapped_column(Integer)

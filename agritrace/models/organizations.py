@@ -14,6 +14,12 @@ class OrgKind(enum.StrEnum):
     ENTERPRISE = "enterprise"    # doanh nghiệp
     HOUSEHOLD = "household"      # hộ nông dân
     AGENCY = "agency"            # cơ quan nhà nước
+    TRADER = "trader"            # thương lái
+    PACKING_HOUSE = "packing_house"  # cơ sở đóng gói
+    PROCESSOR = "processor"      # cơ sở chế biến
+    EXPORTER = "exporter"        # doanh nghiệp xuất khẩu
+    DISTRIBUTOR = "distributor"  # nhà phân phối
+    RETAILER = "retailer"        # chuỗi bán lẻ
 
 
 class OrgStatus(enum.StrEnum):

@@ -2,12 +2,17 @@ from __future__ import annotations
 
 import enum
 from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Timestamped, enum_type
 from .organizations import Organization
+
+# A product's photo is stored under its image_path as `<name>.jpg`, with a 320 px copy
+# as `<name>-thumb.jpg`: the pages and the API ask for it by that suffixed name.
+THUMB_SUFFIX = "-thumb"
 
 
 class CertScheme(enum.StrEnum):
@@ -28,6 +33,7 @@ class Product(Timestamped, Base):  # sản phẩm
         CheckConstraint(r"gtin IS NULL OR gtin ~ '^[0-9]{14}$'", name="gtin14_format"),
         CheckConstraint("ocop_stars IS NULL OR ocop_stars BETWEEN 3 AND 5", name="ocop_stars_range"),
         UniqueConstraint("organization_id", "name", name="uq_products_organization_name"),
+        CheckConstraint("yield_factor > 0 AND yield_factor <= 10", name="yield_factor_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,6 +47,9 @@ class Product(Timestamped, Base):  # sản phẩm
     description: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
     image_path: Mapped[str | None] = mapped_column(String(300))
+    # At most this much output per unit of input when the product is made from other
+    # lots (1 for grading and packing; a dried product far less): the mass balance.
+    yield_factor: Mapped[Decimal] = mapped_column(Numeric(6, 3), default=Decimal("1"))
 
     organization: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)
     certifications: Mapped[list[Certification]] = relationship(

@@ -15,6 +15,7 @@ from gis.export import EXPORT_FORMATS
 from .. import units
 from ..models import AreaStatus, CodeKind, FacilityKind, FacilityStatus, ImportStatus
 from .common import Id, PageQuery, PatchSchema, ProvinceCode, StrictSchema, Text, WardCode
+from .organizations import check_gln
 
 MARKETS = validate.Regexp(r"^[A-Z]{2}$", error=_l("A market is a two-letter country code."))
 CROP = dict(min_length=2, max_length=100)
@@ -212,6 +213,8 @@ class FacilityIn(StrictSchema):
     kind = fields.Enum(FacilityKind, by_value=True, required=True)
     name = Text(required=True, min_length=2, max_length=200)
     organization_id = Id()
+    gln = fields.String(allow_none=True, validate=check_gln, metadata={
+        "description": "The place's location GLN (13 digits), if it has one."})
     address = Text(load_default="", max_length=300)
     province_code = ProvinceCode()
     ward_code = WardCode(allow_none=True)
@@ -224,6 +227,7 @@ class FacilityOut(StrictSchema):
     code = fields.String(allow_none=True)
     name = fields.String()
     organization_id = fields.Integer()
+    gln = fields.String(allow_none=True)
     address = fields.String()
     province_code = fields.Integer()
     ward_code = fields.Integer(allow_none=True)

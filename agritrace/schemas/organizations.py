@@ -13,8 +13,23 @@ TAX_CODE = validate.Regexp(r"^[0-9]{10}([0-9]{3})?$",
                            error=_l("A tax code (mã số thuế) has 10 or 13 digits."))
 
 
+def check_gln(value: str) -> None:
+    """Validator: a GLN (an organisation's, or a place's) has 13 digits and GS1's
+    mod-10 check digit, as a GTIN-13 does."""
+    if len(value) != 13:
+        raise ValidationError(str(_l("A GLN has 13 digits.")))
+    try:
+        normalize_gtin(value)
+    except GtinError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
 class OrganizationIn(StrictSchema):
-    kind = fields.Enum(OrgKind, by_value=True, required=True)
+    kind = fields.Enum(OrgKind, by_value=True, required=True, metadata={
+        "description": "Cooperatives, enterprises, farm households, traders (thương lái), "
+                       "packing houses, processors, exporters, distributors and retail "
+                       "chains register themselves; agencies only through an "
+                       "administrator."})
     name = Text(required=True, min_length=2, max_length=200)
     tax_code = fields.String(required=True, validate=TAX_CODE)
     gs1_company_prefix = fields.String(allow_none=True, validate=validate.Regexp(
@@ -29,14 +44,8 @@ class OrganizationIn(StrictSchema):
 
     @validates("gln")
     def _gln(self, value, **kwargs):
-        if value is None:
-            return
-        if len(value) != 13:
-            raise ValidationError(str(_l("A GLN has 13 digits.")))
-        try:
-            normalize_gtin(value)  # GLNs use the same mod-10 check digit
-        except GtinError as exc:
-            raise ValidationError(str(exc)) from exc
+        if value is not None:
+            check_gln(value)
 
 
 class OrganizationPatch(OrganizationIn, PatchSchema):

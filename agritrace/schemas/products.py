@@ -5,9 +5,9 @@ from flask_babel import lazy_gettext as _l
 from flask_smorest.fields import Upload
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from ..clock import today
 from ..models import CertScheme, Product
-from ..services.product_photos import THUMB_SUFFIX
-from ..services.products import today
+from ..models.products import THUMB_SUFFIX
 from .common import GtinField, Id, PageQuery, PatchSchema, StrictSchema, Text
 
 
@@ -35,6 +35,11 @@ class CertificationOut(StrictSchema):
     expired = fields.Function(lambda c: not c.is_valid_on(today()))
 
 
+# The mass balance of transformations: output ≤ input × yield factor.
+YIELD = validate.Range(min=0, min_inclusive=False, max=10,
+                       error=_l("The yield factor is above 0 and at most 10."))
+
+
 class ProductIn(StrictSchema):
     organization_id = Id()
     name = Text(required=True, min_length=2, max_length=200)
@@ -43,6 +48,10 @@ class ProductIn(StrictSchema):
     gtin = GtinField(allow_none=True)
     ocop_stars = fields.Integer(allow_none=True, validate=validate.Range(
         3, 5, error=_l("OCOP stars go from 3 to 5.")))
+    yield_factor = fields.Decimal(places=3, validate=YIELD, metadata={
+        "type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 10,
+        "description": "At most this much output per unit of input when "
+        "the product is made from other lots (1 for grading and packing; default 1)"})
     description = Text(load_default="", max_length=5000)
     description_en = Text(load_default="", max_length=5000)
     certifications = fields.List(fields.Nested(CertificationIn), load_default=list,
@@ -56,6 +65,10 @@ class ProductPatch(PatchSchema):
     gtin = GtinField(allow_none=True)
     ocop_stars = fields.Integer(allow_none=True, validate=validate.Range(
         3, 5, error=_l("OCOP stars go from 3 to 5.")))
+    yield_factor = fields.Decimal(places=3, validate=YIELD, metadata={
+        "type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 10,
+        "description": "At most this much output per unit of input when "
+        "the product is made from other lots (1 for grading and packing; default 1)"})
     description = Text(max_length=5000)
     description_en = Text(max_length=5000)
     certifications = fields.List(fields.Nested(CertificationIn), validate=validate.Length(max=20))
@@ -76,6 +89,7 @@ class ProductOut(StrictSchema):
     category = fields.String()
     gtin = fields.String(allow_none=True)
     ocop_stars = fields.Integer(allow_none=True)
+    yield_factor = fields.Float()
     description = fields.String()
     description_en = fields.String()
     certifications = fields.List(fields.Nested(CertificationOut))

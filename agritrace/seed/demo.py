@@ -21,13 +21,14 @@ from gis.measure import area_ha, perimeter_m
 from labels.gs1 import check_digit
 
 from .. import units
+from ..clock import today
 from ..db import session, transaction
 from ..models import (AreaStatus, Batch, BatchStatus, BizStep, CertScheme, Certification,
                       CodeKind, CodeSequence, CodeTemplate, Disposition, Facility, FacilityKind,
-                      FacilityStatus, GrowingArea, GrowingAreaVersion, OrgKind, Organization,
-                      OrgStatus, Product, Role, TraceEvent, User)
-from ..services import accounts, audit
-from ..services.products import today
+                      FacilityStatus, GrowingArea, GrowingAreaVersion, MovementKind, OrgKind,
+                      Organization, OrgStatus, Product, Role, TraceEvent, User)
+from ..services import accounts, audit, stock
+from . import chain_demo
 
 TAY_NINH = 80
 PASSWORD = "AgriTrace-demo-2026"
@@ -37,7 +38,8 @@ LOGINS = (
     ("producer@agritrace.demo", "producer"),
     ("lime@agritrace.demo", "producer"),
     ("rice@agritrace.demo", "producer"),
-)
+    ("anluclong@agritrace.demo", "producer"),
+) + chain_demo.LOGINS
 ICT = timezone(timedelta(hours=7))
 
 
@@ -105,6 +107,23 @@ COOPERATIVES = [
         ],
         "facility": None,
         "crop_steps": ("lúa", "Tricyclazole", "Beam 75WP", 14),
+    },
+    {
+        # A second dragon-fruit grower, so that a packing house receives from two.
+        "name": "Hợp tác xã Thanh long An Lục Long", "tax_code": "1104678901",
+        "ward": "Xã An Lục Long", "address": "Ấp Long Bình, xã An Lục Long, tỉnh Tây Ninh",
+        "phone": "0272 3877 321", "login": "anluclong@agritrace.demo",
+        "login_name": "Võ Thị Long",
+        "products": [
+            {"name": "Thanh long ruột đỏ An Lục Long", "name_en": "An Luc Long red-flesh dragon fruit",
+             "category": "fruit", "gtin": gtin13("952000500001"), "ocop_stars": 3,
+             "cert": (CertScheme.VIETGAP, "VietGAP-TT-20-05-80-0044", "Trung tâm Chứng nhận Phù hợp (QUACERT)")},
+        ],
+        "blocks": [
+            ("Vườn thanh long Long Bình", "dragon fruit", 10.4920, 106.4105, 2, 2, 100, 90, 12, 5, 2),
+        ],
+        "facility": None,
+        "crop_steps": ("thanh long", "Abamectin", "Abamectin 3.6EC", 7),
     },
 ]
 
@@ -183,6 +202,7 @@ def load() -> bool:
         s.add_all(seq.values())
         for spec in COOPERATIVES:
             _load_cooperative(s, admin, spec, seq)
+        chain_demo.load(s, admin, TAY_NINH, seq, datetime(2025, 9, 1, tzinfo=ICT), PASSWORD)
         # A registration waiting for the official, so the review queue is not empty.
         pending = Organization(kind=OrgKind.HOUSEHOLD, name="Hộ kinh doanh Võ Văn Mười",
                                tax_code="1104567890", address="Ấp 2, xã Mỹ Yên, tỉnh Tây Ninh",
@@ -196,10 +216,20 @@ def load() -> bool:
 
 
 def _load_cooperative(s, admin: User, spec: dict, seq: dict) -> None:
+    """One approved cooperative with its producer login, products, issued areas, packing
+    house and a batch per product with its diary; `seq` numbers the codes."""
     ward = units.find_ward(TAY_NINH, spec["ward"])
+    org = _approved_cooperative(s, admin, spec, ward.code)
+    products = _products(s, org, spec)
+    areas = _issued_areas(s, admin, org, spec, ward.code, seq)
+    facility = _packing_house(s, org, spec, ward.code, seq)
+    _batches(s, admin, org, spec, products, areas, facility)
+
+
+def _approved_cooperative(s, admin: User, spec: dict, ward_code: int) -> Organization:
     org = Organization(kind=OrgKind.COOPERATIVE, name=spec["name"], tax_code=spec["tax_code"],
                        address=spec["address"], phone=spec["phone"], province_code=TAY_NINH,
-                       ward_code=ward.code, status=OrgStatus.APPROVED,
+                       ward_code=ward_code, status=OrgStatus.APPROVED,
                        approved_at=datetime(2025, 9, 1, tzinfo=ICT))
     s.add(org)
     s.flush()
@@ -207,7 +237,10 @@ def _load_cooperative(s, admin: User, spec: dict, seq: dict) -> None:
     accounts.create_user(None, email=spec["login"], password=PASSWORD,
                          full_name=spec["login_name"], role=Role.PRODUCER,
                          organization_id=org.id, system=True)
+    return org
 
+
+def _products(s, org: Organization, spec: dict) -> list[Product]:
     products = []
     for p in spec["products"]:
         scheme, number, issuer = p["cert"]
@@ -219,7 +252,11 @@ def _load_cooperative(s, admin: User, spec: dict, seq: dict) -> None:
                                                 valid_until=date(2027, 2, 28))]
         s.add(product)
         products.append(product)
+    return products
 
+
+def _issued_areas(s, admin: User, org: Organization, spec: dict, ward_code: int,
+                  seq: dict) -> list[GrowingArea]:
     areas = []
     for block in spec["blocks"]:
         for name, poly, households in block_plots(block):
@@ -231,7 +268,7 @@ def _load_cooperative(s, admin: User, spec: dict, seq: dict) -> None:
                 households=households, geom=from_shape(geom, srid=4326),
                 area_ha=Decimal(f"{area_ha(geom):.4f}"),
                 perimeter_m=Decimal(f"{perimeter_m(geom):.2f}"), province_code=TAY_NINH,
-                ward_code=ward.code, status=AreaStatus.ISSUED, target_markets=["VN", "CN", "EU"],
+                ward_code=ward_code, status=AreaStatus.ISSUED, target_markets=["VN", "CN", "EU"],
                 issued_at=datetime(2025, 10, 15, tzinfo=ICT), valid_until=date(2028, 10, 14))
             s.add(area)
             areas.append(area)
@@ -240,7 +277,11 @@ def _load_cooperative(s, admin: User, spec: dict, seq: dict) -> None:
         s.add(GrowingAreaVersion(area_id=area.id, version=1, geom=area.geom,
                                  area_ha=area.area_ha, changed_by=admin.id))
         audit.record(s, admin, "growing_area", area.id, "issue", after={"code": area.code})
+    return areas
 
+
+def _packing_house(s, org: Organization, spec: dict, ward_code: int,
+                   seq: dict) -> Facility | None:
     facility = None
     if spec["facility"]:
         fname, lat, lon, address = spec["facility"]
@@ -248,11 +289,15 @@ def _load_cooperative(s, admin: User, spec: dict, seq: dict) -> None:
         facility = Facility(kind=FacilityKind.PACKING_HOUSE, name=fname, organization_id=org.id,
                             code=f"VN-TNPH-{seq[CodeKind.PACKING_HOUSE].last_value:04d}",
                             geom=from_shape(Point(lon, lat), srid=4326), address=address,
-                            province_code=TAY_NINH, ward_code=ward.code,
+                            province_code=TAY_NINH, ward_code=ward_code,
                             status=FacilityStatus.ACTIVE)
         s.add(facility)
         s.flush()
+    return facility
 
+
+def _batches(s, admin: User, org: Organization, spec: dict, products: list[Product],
+             areas: list[GrowingArea], facility: Facility | None) -> None:
     crop, ingredient, pesticide, phi_days = spec["crop_steps"]
     for i, product in enumerate(products):
         # Harvested in the weeks before the demo is loaded, so that a fresh demo's fruit
@@ -269,6 +314,8 @@ def _load_cooperative(s, admin: User, spec: dict, seq: dict) -> None:
         batch.areas = areas[i * 2:i * 2 + 3]
         s.add(batch)
         s.flush()
+        stock.move(s, batch_id=batch.id, organization_id=org.id, kind=MovementKind.HARVEST,
+                   quantity=batch.quantity, actor=admin)
         _diary(s, admin, batch, batch.areas[0], facility, crop, ingredient, pesticide, phi_days)
 
 

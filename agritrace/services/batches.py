@@ -3,6 +3,8 @@ organisation, closed when packed out, recalled (thu hồi) with a reason by the
 producer or an official of the province. Every change is audited."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,9 +13,8 @@ from .. import permissions
 from ..db import session, transaction
 from ..errors import Conflict, Invalid
 from ..models import (AreaStatus, Batch, BatchStatus, Facility, FacilityKind, FacilityStatus,
-                      GrowingArea, Organization, OrgStatus, Product, User)
-from . import audit, diary
-from .clock import now
+                      GrowingArea, MovementKind, Organization, OrgStatus, Product, User)
+from . import audit, diary, recalls, stock
 
 FIELDS = ("product_id", "organization_id", "lot_code", "harvest_date", "pack_date",
           "expiry_date", "quantity", "unit", "packing_facility_id", "status", "recall_reason",
@@ -108,6 +109,7 @@ def create_batch(actor: User | None, data: dict) -> Batch:
         s.flush()
         audit.record(s, user, "batch", batch.id, "create",
                      after={**audit.snapshot(batch, FIELDS), "area_ids": area_ids})
+        _restock(s, user, batch, None, MovementKind.HARVEST)
         diary.hold_if_sprayed_too_late(s, user, batch)
     return batch
 
@@ -122,6 +124,8 @@ def update_batch(actor: User | None, batch_id: int, changes: dict) -> Batch:
         for key, value in changes.items():
             setattr(batch, key, value)
         _check_dates(batch)
+        if "quantity" in changes:
+            _restock(s, actor, batch, before["quantity"])
         if "lot_code" in changes:
             _lot_free(s, batch.organization_id, batch.lot_code, batch.id)
         if "packing_facility_id" in changes:
@@ -133,6 +137,26 @@ def update_batch(actor: User | None, batch_id: int, changes: dict) -> Batch:
                      {**audit.snapshot(batch, FIELDS), "area_ids": [a.id for a in batch.areas]})
         diary.hold_if_sprayed_too_late(s, actor, batch)
     return batch
+
+
+def _restock(s: Session, actor: User, batch: Batch, old: Decimal | None,
+             kind: MovementKind = MovementKind.ADJUSTMENT) -> None:
+    """The harvest enters the producer's stock (sổ kho); a corrected quantity moves it by
+    the difference, never below what has already left that stock."""
+    # The ledger keeps grams of a kilogram (3 decimals), as the batch's column does.
+    new = Decimal(str(batch.quantity or 0)).quantize(Decimal("0.001"))
+    old = old or Decimal(0)
+    if new == old:
+        return
+    gone = old - stock.held(s, batch.organization_id, batch.id)
+    if new < gone:
+        gone_text = f"{gone.normalize():f}"
+        raise Invalid(_("%(gone)s %(unit)s of this batch have already left your stock; its "
+                        "quantity cannot be less.", gone=gone_text,
+                        unit=stock.unit_symbol(batch.unit)),
+                      {"quantity": [_("At least %(gone)s.", gone=gone_text)]})
+    stock.move(s, batch_id=batch.id, organization_id=batch.organization_id, kind=kind,
+               quantity=new - old, actor=actor, unit=stock.unit_symbol(batch.unit))
 
 
 def _check_dates(batch: Batch) -> None:
@@ -160,22 +184,9 @@ def close_batch(actor: User | None, batch_id: int) -> Batch:
 
 
 def recall_batch(actor: User | None, batch_id: int, reason: str) -> Batch:
-    """Recall a batch (the producer, or an official of its province): every stamp of
-    it shows the recall from this moment."""
-    if not (reason or "").strip():
-        raise Invalid(_("Say why the batch is recalled (the reason is shown to consumers)."),
-                      {"reason": [_("Required.")]})
-    with transaction() as s:
-        batch = permissions.fetch(s, actor, Batch, batch_id, "batch.recall", write=True,
-                                  lock=True)
-        if batch.status == BatchStatus.RECALLED:
-            raise Conflict(_("This batch was already recalled on %(date)s.",
-                             date=batch.recalled_at.date().isoformat()))
-        before = audit.snapshot(batch, FIELDS)
-        batch.status, batch.recall_reason, batch.recalled_at = \
-            BatchStatus.RECALLED, reason.strip(), now()
-        s.flush()
-        audit.record(s, actor, "batch", batch.id, "recall", before,
-                     audit.snapshot(batch, FIELDS))
-    return batch
+    """Recall a batch (the producer, or an official of its province): every stamp of it,
+    and of every lot made from it, shows the recall from this moment, and each holder
+    of their stock is told (recalls.recall_lot does the work)."""
+    recall = recalls.recall_lot(actor, batch_id, reason)
+    return session().get(Batch, recall.batch_id)
 

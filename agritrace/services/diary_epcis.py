@@ -16,22 +16,26 @@ from flask_babel import gettext as _
 from marshmallow import EXCLUDE, ValidationError
 from sqlalchemy import select
 
+from labels.codes import CodeError, parse_code
+from labels.gs1 import normalize_gtin
+
 from .. import epcis, permissions
+from ..clock import now
 from ..db import session, transaction
 from ..errors import Conflict, Forbidden, Invalid
-from ..models import (Batch, BatchStatus, BizStep, Disposition, Facility, GrowingArea, Role,
-                      TraceEvent, User)
+from ..models import (Batch, BatchStatus, BizStep, Disposition, Facility, GrowingArea,
+                      LogisticUnit, Role, Stamp, StampRun, TraceEvent, User)
+from ..epcis.objects import object_key
 from ..epcis.vocabulary import action_for, local_name
 from ..schemas.diary import DETAILS
 from . import audit, diary
-from .clock import now
 
 MAX_IMPORT_EVENTS = 10_000
 MAX_EXPORT_EVENTS = 10_000
 # Diary steps whose details the platform acts on: a spraying's pre-harvest interval
 # can hold a batch, a lab test's result and limit decide its disposition. Their
 # details are checked on import as strictly as an entry typed in here.
-CHECKED_STEPS = ("spraying", "lab_testing")
+CHECKED_STEPS = (BizStep.SPRAYING, BizStep.LAB_TESTING)
 EPCIS_HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
 
 
@@ -88,11 +92,6 @@ def _by_id(s, model, ids: Iterable[int | None]) -> dict[int, Any]:
     return {row.id: row for row in s.scalars(select(model).where(model.id.in_(wanted)))}
 
 
-def lot_uri(batch: Batch) -> str:
-    return epcis.lot_uri(_base_url(), batch.lot_code, gtin=batch.product.gtin,
-                         organization_id=batch.organization_id, product_id=batch.product_id)
-
-
 def _diary_event(row: TraceEvent, base: str, batch: Batch | None, area: GrowingArea | None,
                  facility: Facility | None) -> epcis.DiaryEvent:
     details = dict(row.details or {})
@@ -128,10 +127,11 @@ def import_batch_events(actor: User | None, batch_id: int, data: bytes) -> dict:
     """Add the ObjectEvents of an EPCIS 2.0 document to a batch's diary.
 
     The whole document or nothing: any problem (not JSON, against GS1's schema, an
-    event about another lot or another organisation's area, a spraying without its
-    pre-harvest interval…) is reported with the event's index and field, and nothing
-    is written. Events already imported (same eventID), or exported from this batch
-    and sent back, are skipped. Returns {"imported": [TraceEvent], "skipped": [eventID]}.
+    event about other goods than this lot or away from its areas, a spraying without
+    its pre-harvest interval…) is reported with the event's index and field, and
+    nothing is written. Events already imported (same eventID), or exported from this
+    batch and sent back, are skipped. Returns {"imported": [TraceEvent], "skipped":
+    [eventID]}.
     """
     user = permissions.require_write(actor)
     if user.role == Role.OFFICIAL:
@@ -147,26 +147,13 @@ def import_batch_events(actor: User | None, batch_id: int, data: bytes) -> dict:
         batch = permissions.fetch(s, user, Batch, batch_id, "batch", write=True, lock=True)
         if batch.status == BatchStatus.RECALLED:
             raise Conflict(_("This batch was recalled; its diary is closed."))
-        known = _known_event_ids(s, batch)
         problems: list[epcis.EpcisProblem] = []
-        rows, skipped, seen = [], [], {}
-        for index, entry in enumerate(entries):
-            event_id = entry["event_id"]
-            if event_id in known:
-                skipped.append(event_id)
-                continue
-            if event_id is not None and event_id in seen:
-                problems.append(epcis.EpcisProblem(
-                    index, _field(index, "eventID"),
-                    f"repeats the eventID of event {seen[event_id]}."))
-                continue
-            if event_id is not None:
-                seen[event_id] = index
-            row = _row(index, entry, batch, user, problems)
-            if row is not None:
-                rows.append(row)
+        rows, skipped = _rows(s, batch, user, entries, problems)
         if problems:
-            raise _invalid("Some events cannot go into this batch's diary.", problems)
+            # An event about other goods is the likeliest mistake: say it first.
+            foreign = next((p.message for p in problems if p.event is None), None)
+            raise _invalid(foreign or "Some events cannot go into this batch's diary.",
+                           problems)
         s.add_all(rows)
         s.flush()
         if any(r.biz_step == BizStep.SPRAYING for r in rows):
@@ -174,6 +161,106 @@ def import_batch_events(actor: User | None, batch_id: int, data: bytes) -> dict:
         audit.record(s, user, "batch", batch.id, "epcis_import",
                      after={"events": len(rows), "skipped": len(skipped)})
     return {"imported": rows, "skipped": skipped}
+
+
+def _rows(s, batch: Batch, user: User, entries: list[dict],
+          problems: list[epcis.EpcisProblem]) -> tuple[list[TraceEvent], list[str]]:
+    """The diary rows of the entries not imported before, and the eventIDs skipped;
+    what stops an entry goes into `problems`."""
+    known = _known_event_ids(s, batch)
+    fresh = [(i, e) for i, e in enumerate(entries) if e["event_id"] not in known]
+    skipped = [e["event_id"] for e in entries if e["event_id"] in known]
+    ours = _Identity(s, batch, [e for _i, e in fresh])
+    rows, seen = [], {}
+    for index, entry in fresh:
+        event_id = entry["event_id"]
+        if event_id is not None and event_id in seen:
+            problems.append(epcis.EpcisProblem(
+                index, _field(index, "eventID"),
+                f"repeats the eventID of event {seen[event_id]}."))
+            continue
+        if event_id is not None:
+            seen[event_id] = index
+        if not ours.check(index, entry, problems):
+            continue
+        row = _row(index, entry, batch, user, problems)
+        if row is not None:
+            rows.append(row)
+    return rows, skipped
+
+
+class _Identity:
+    """Whether an imported event is about this batch (GS1's example SGTINs once went
+    into a dragon-fruit batch): every object it names must be this lot — its GTIN and
+    lot, a serial that is one of its stamps, an SSCC packed from it, or our lot URN —
+    and an event naming no object must have happened on one of its growing areas.
+    Stamps and cartons are looked up once for the whole document."""
+
+    def __init__(self, s, batch: Batch, entries: list[dict]):
+        self.batch = batch
+        self.gtin = normalize_gtin(batch.product.gtin) if batch.product.gtin else None
+        keys = [object_key(uri) for e in entries for _f, uri in e.get("objects", ())]
+        serials = {k.serial for k in keys if k and k.gtin == self.gtin and k.gtin
+                   and k.lot is None and k.serial is not None}
+        self.stamps = _stamps_of(s, batch, serials)
+        ssccs = {k.sscc for k in keys if k and k.sscc}
+        self.ssccs = set(s.scalars(select(LogisticUnit.sscc).where(
+            LogisticUnit.sscc.in_(ssccs), LogisticUnit.batch_id == batch.id))) if ssccs \
+            else set()
+        base = _base_url()
+        self.places = {epcis.area_uri(base, area_id=a.id) for a in batch.areas} | {
+            epcis.area_uri(base, code=a.code) for a in batch.areas if a.code}
+
+    def is_ours(self, uri: str) -> bool:
+        key, batch = object_key(uri), self.batch
+        if key is None:
+            return False
+        if key.organization_id is not None:
+            return (key.organization_id, key.product_id, key.lot) == (
+                batch.organization_id, batch.product_id, batch.lot_code)
+        if key.sscc is not None:
+            return key.sscc in self.ssccs
+        if self.gtin is None or key.gtin != self.gtin:
+            return False
+        return key.lot == batch.lot_code if key.lot is not None else key.serial in self.stamps
+
+    def check(self, index: int, entry: dict, problems: list[epcis.EpcisProblem]) -> bool:
+        """False, with the reason in `problems`, for an event about something else."""
+        batch = self.batch
+        for field, uri in entry.get("objects", ()):
+            if not self.is_ours(uri):
+                reason = _("Event %(n)s is about %(object)s, not this batch (GTIN %(gtin)s, "
+                           "lot %(lot)s).", n=index, object=uri, gtin=self.gtin,
+                           lot=batch.lot_code) if self.gtin else \
+                    _("Event %(n)s is about %(object)s, not this batch (lot %(lot)s).",
+                      n=index, object=uri, lot=batch.lot_code)
+                problems.append(epcis.EpcisProblem(None, _field(index, field), reason))
+                return False
+        if entry.get("objects") or entry["area_code"] is not None \
+                or any(place in self.places for _f, place in entry.get("places", ())):
+            return True   # an area code not of this batch is refused by _row
+        field = entry["places"][0][0] if entry.get("places") else "readPoint"
+        problems.append(epcis.EpcisProblem(None, _field(index, field), _(
+            "Event %(n)s names no object of this batch and did not happen on one of its "
+            "growing areas (%(areas)s).", n=index,
+            areas=", ".join(a.code or str(a.id) for a in batch.areas) or "—")))
+        return False
+
+
+def _stamps_of(s, batch: Batch, serials: set[str]) -> set[str]:
+    """The serials among `serials` that are stamps of the batch, as they were written
+    (a code may be spelt with or without dashes, in either case)."""
+    ids: dict[int, set[str]] = {}
+    for serial in serials:
+        try:
+            ids.setdefault(parse_code(serial), set()).add(serial)
+        except CodeError:
+            continue
+    if not ids:
+        return set()
+    found = s.scalars(select(Stamp.id).join(StampRun, StampRun.id == Stamp.run_id).where(
+        Stamp.id.in_(ids), StampRun.batch_id == batch.id))
+    return {serial for i in found for serial in ids[i]}
 
 
 def _known_event_ids(s, batch: Batch) -> set[str]:
@@ -192,15 +279,10 @@ def _row(index: int, entry: dict, batch: Batch, user: User,
         problems.append(epcis.EpcisProblem(index, _field(index, name), message))
 
     details = dict(entry["details"])
-    if entry["lot_uri"] is not None:
-        named = epcis.parse_lot_uri(entry["lot_uri"])
-        if not _is_this_lot(named, batch):
-            fault("quantityList[0].epcClass",
-                  f"names the lot {entry['lot_uri']}, not this batch "
-                  f"({lot_uri(batch)}).")
-        if entry["quantity"] is not None:
-            details["quantity"] = entry["quantity"]
-            details["unit"] = entry["uom"] or "KGM"
+    # Whose lot the event names was checked before (_Identity).
+    if entry["lot_uri"] is not None and entry["quantity"] is not None:
+        details["quantity"] = entry["quantity"]
+        details["unit"] = entry["uom"] or "KGM"
     if entry["ilmd"]:
         details["epcis_ilmd"] = entry["ilmd"]
     area_id = facility_id = None
@@ -230,7 +312,7 @@ def _row(index: int, entry: dict, batch: Batch, user: User,
             return None
         details.update(checked)
     disposition = entry["disposition"]
-    if step == "lab_testing" and disposition is None:
+    if step == BizStep.LAB_TESTING and disposition is None:
         disposition = (Disposition.CONFORMANT if details["result"] <= details["limit"]
                        else Disposition.NON_CONFORMANT).value
     return TraceEvent(
@@ -247,13 +329,6 @@ def _uris_of(facility: Facility) -> set[str]:
     return uris
 
 
-def _is_this_lot(named: dict | None, batch: Batch) -> bool:
-    if named is None or named["lot"] != batch.lot_code:
-        return False
-    if "gtin" in named:
-        return batch.product.gtin is not None and named["gtin"] == batch.product.gtin
-    return (named["organization_id"], named["product_id"]) == (batch.organization_id,
-                                                                batch.product_id)
 
 
 def _invalid(message: str, problems: list[epcis.EpcisProblem]) -> Invalid:

@@ -1,9 +1,6 @@
 """Products of an organisation, with their certifications."""
 from __future__ import annotations
 
-from datetime import date
-from zoneinfo import ZoneInfo
-
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -11,19 +8,14 @@ from sqlalchemy.orm import selectinload
 from .. import permissions
 from ..db import session, transaction
 from ..errors import Conflict, Invalid, NotFound
-from ..models import Batch, Certification, Organization, Product, Role, User
-from . import audit, clock, product_photos
+from ..models import Batch, Certification, Organization, Product, User
+from . import audit, product_photos
+from .organizations import organization_for
 
-FIELDS = ("organization_id", "name", "name_en", "category", "gtin", "ocop_stars")
+FIELDS = ("organization_id", "name", "name_en", "category", "gtin", "ocop_stars",
+          "yield_factor")
 CERT_FIELDS = ("scheme", "number", "issuer", "valid_from", "valid_until")
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_CERTIFICATIONS = 20  # as the API's list of certifications allows
-
-
-def today() -> date:
-    """Today in Vietnam: a certification valid until a day holds through that whole day
-    there, whatever the server's time zone, on every page and in the API alike."""
-    return clock.now().astimezone(VIETNAM).date()
 
 
 def list_products(actor: User | None, *, organization_id: int | None = None,
@@ -67,22 +59,13 @@ def _name_taken(s, org_id: int, name: str, product_id: int | None = None) -> Non
 
 
 def create_product(actor: User | None, data: dict) -> Product:
+    """A product of the actor's organisation (a producer) or of the one an admin names;
+    the organisation need not be approved yet."""
     user = permissions.require_write(actor)
     certifications = data.pop("certifications", [])
-    if user.role == Role.PRODUCER:
-        org_id = data.pop("organization_id", None) or user.organization_id
-        if org_id != user.organization_id:
-            raise NotFound(_("Not found."))
-    else:
-        org_id = data.pop("organization_id", None)
-        if org_id is None:
-            raise Invalid(_("Say which organisation the product belongs to."),
-                          {"organization_id": [_("Required.")]})
     with transaction() as s:
-        org = s.get(Organization, org_id)
-        if org is None:
-            raise Invalid(_("Organisation %(id)s does not exist.", id=org_id),
-                          {"organization_id": [_("Unknown organisation.")]})
+        org = organization_for(s, user, data.pop("organization_id", None), approved=False,
+                               unnamed=_("Say which organisation the product belongs to."))
         product = Product(organization_id=org.id, **data)
         product.organization = org
         permissions.check(user, "product", product, write=True)

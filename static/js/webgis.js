@@ -84,6 +84,14 @@
     facility.appendChild(dot);
     facility.appendChild(document.createTextNode(text.facilities));
     list.appendChild(facility);
+    if (config.capacity) {
+      var over = document.createElement("li");
+      var outline = document.createElement("span");
+      outline.className = "swatch outline";
+      over.appendChild(outline);
+      over.appendChild(document.createTextNode(text.over_capacity));
+      list.appendChild(over);
+    }
     legend.appendChild(list);
   }
 
@@ -127,6 +135,40 @@
     vectorTileLayerStyles: {facilities: facilityStyle}
   }, tileOptions)).addTo(map);
 
+  // Codes whose declared harvests pass their capacity (officials): a red outline over
+  // the tiles, from the capacity ledger's GeoJSON rather than the tiles' own SQL.
+  function overCapacityLayer() {
+    var layer = L.geoJSON(null, {
+      style: function () {
+        return {color: "#d50000", weight: 4, dashArray: "8 5", fill: false,
+                className: "agt-over-capacity"};
+      },
+      onEachFeature: function (feature, shape) {
+        var p = feature.properties;
+        shape.bindPopup(function () {
+          var box = document.createElement("div");
+          box.className = "agt-popup";
+          var title = document.createElement("strong");
+          title.textContent = p.code + " · " + text.over_capacity;
+          box.appendChild(title);
+          var list = document.createElement("dl");
+          row(list, text.crop, p.crop);
+          row(list, text.organisation, p.organization);
+          row(list, text.capacity_kg, number(p.capacity_kg, 0));
+          row(list, text.declared_kg, number(p.drawn_kg, 0) + " (" + number(p.percent, 0) + " %)");
+          box.appendChild(list);
+          return box;
+        });
+      }
+    }).addTo(map);
+    fetch(config.capacity, {credentials: "same-origin",
+                            headers: {Accept: "application/geo+json"}})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) { if (data) { layer.addData(data); } })
+      .catch(function () { say(statusLine, text.capacity_failed); });
+    return layer;
+  }
+
   var basemap = null;
   map.eachLayer(function (layer) { if (layer instanceof L.TileLayer) { basemap = layer; } });
   var baseLayers = {};
@@ -137,6 +179,7 @@
   var overlays = {};
   overlays[text.areas] = areas;
   overlays[text.facilities] = facilities;
+  if (config.capacity) { overlays[text.over_capacity] = overCapacityLayer(); }
   L.control.layers(baseLayers, overlays).addTo(map);
 
   function loadWards(province) {

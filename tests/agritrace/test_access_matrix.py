@@ -20,12 +20,16 @@ from shapely.geometry import Point
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from agritrace import create_app, localdb
+from agritrace import create_app
+from agritrace.operations import localdb
+from agritrace.clock import today
 from agritrace.db import EXTENSION
-from agritrace.models import ApiToken, Certification, CertScheme, Product, Report, Stamp
-from agritrace.services.products import today
+from agritrace.models import (ApiToken, Certification, CertScheme, Notice, Product,
+                              RecallHolder, Report, Stamp)
+from agritrace.models import Batch, Facility, LogisticUnit, UnitKind
 from area_files import kml
 from labels.codes import compact_code, format_code
+from labels.sscc import build_sscc
 from support import DONG_THAP, PASSWORD, TAY_NINH, World, english, login, plot, snapshot
 from test_batches import issued_area, new_batch
 
@@ -43,6 +47,8 @@ PRODUCERS = frozenset({"a", "b", "admin"})    # the producers' portal
 PRODUCER_ONLY = frozenset({"a", "b"})
 SELF = frozenset({"a"})                       # one's own API tokens
 ADMIN = frozenset({"admin"})
+HANDOVER = frozenset({"a", "b", "p", "admin"})  # A → B: both sides, P's officials (A's, B's)
+RECEIVER = frozenset({"b"})                   # only the receiver answers a hand-over
 
 # "METHOD rule" → the actors allowed. Paths under /portal and /gis serve the same views.
 EXPECT: dict[str, frozenset] = {
@@ -164,10 +170,61 @@ EXPECT: dict[str, frozenset] = {
     "GET /{side}/diary": LOGIN,
     "GET /portal/diary/new": SELF, "POST /portal/diary/new": SELF,
     "GET /portal/diary/<id:event_id>/saved": SELF,
+    # hand-overs (giao nhận) of A's lot to B, stock and external parties
+    "GET /api/v1/handovers": LOGIN, "POST /api/v1/handovers": SELF,
+    "GET /api/v1/handovers/<id:handover_id>": HANDOVER,
+    "POST /api/v1/handovers/<id:handover_id>/receipt": RECEIVER,
+    "POST /api/v1/handovers/<id:handover_id>/refusal": RECEIVER,
+    "GET /api/v1/stock": LOGIN,
+    "GET /api/v1/parties": LOGIN, "POST /api/v1/parties": PRODUCER_ONLY,
+    "GET /portal/stock": PRODUCER_ONLY, "GET /{side}/handovers": LOGIN,
+    "GET /portal/handovers/new": PRODUCER_ONLY, "POST /portal/handovers/new": SELF,
+    "GET /{side}/handovers/<id:handover_id>": HANDOVER,
+    "POST /portal/handovers/<id:handover_id>/receipt": RECEIVER,
+    "POST /portal/handovers/<id:handover_id>/refusal": RECEIVER,
+    "GET /portal/parties": PRODUCER_ONLY, "POST /portal/parties": PRODUCER_ONLY,
     # consumers' reports (phản ánh) and statistics
     "GET /gis/reports": OFFICIALS,
     "GET /gis/reports/<id:report_id>": REVIEW, "POST /gis/reports/<id:report_id>": REVIEW,
     "GET /gis/stats": OFFICIALS, "GET /gis/stats/<table>.csv": OFFICIALS,
+    # the capacity ledger of growing-area codes: each official for its own province,
+    # the administrator for the platform's default yields
+    "GET /gis/capacity": OFFICIALS, "POST /gis/capacity/yields": OFFICIALS,
+    "GET /gis/capacity/flagged.geojson": OFFICIALS,
+    "GET /api/v1/capacity": OFFICIALS, "GET /api/v1/crop-yields": OFFICIALS,
+    "PUT /api/v1/crop-yields/<crop>": OFFICIALS,
+    # recalls (thu hồi) that reach every holder, and the organisation's inbox: A recalled
+    # a lot of its own, so it started the recall and holds the stock
+    "POST /api/v1/recalls": OWNER, "GET /api/v1/recalls/<id:recall_id>": OWNER,
+    "POST /api/v1/recall-holders/<id:holder_id>/confirmation": SELF,
+    "GET /api/v1/notices": LOGIN,
+    "GET /portal/inbox": PRODUCER_ONLY, "POST /portal/inbox/<id:notice_id>/read": SELF,
+    "GET /portal/recall-holders/<id:holder_id>": SELF,
+    "POST /portal/recall-holders/<id:holder_id>": SELF,
+    "GET /recalls/<id:recall_id>": OWNER, "GET /gis/recalls": OFFICIALS,
+    # tracing back and forward (truy xuất) from A's lot, a carton of it, its stamp, A's
+    # area code and packing-house code: an organisation sees its own chain, an official
+    # the chains touching the province
+    "GET /trace": LOGIN, "GET /trace/lots/<id:batch_id>": OWNER,
+    "GET /api/v1/trace/lots/<id:batch_id>": OWNER,
+    "GET /api/v1/trace/lots/<id:batch_id>/epcis": OWNER,
+    "GET /api/v1/trace/sscc/<sscc>": OWNER, "GET /api/v1/trace/stamps/<code>": OWNER,
+    "GET /api/v1/trace/areas/<code>": OWNER, "GET /api/v1/trace/facilities/<code>": OWNER,
+    # transformations (chế biến, đóng gói) at A's own packing house, an export lot of
+    # what came out and its cartons (SSCC), whose Digital Link anyone may open
+    "POST /api/v1/transformations": SELF,
+    "GET /api/v1/transformations/<id:transformation_id>": OWNER,
+    "POST /api/v1/export-lots": SELF,
+    "POST /api/v1/export-lots/<id:lot_id>/cartons": OWN_WRITE,
+    "GET /api/v1/export-lots/<id:lot_id>/labels.pdf": OWNER,
+    "GET /api/v1/sscc/<sscc>": OWNER, "GET /00/<sscc>": EVERYONE,
+    "GET /{side}/transformations": LOGIN,
+    "GET /{side}/transformations/<id:transformation_id>": OWNER,
+    "GET /portal/transformations/new": PRODUCER_ONLY, "POST /portal/transformations/new": SELF,
+    "GET /portal/export-lots/new": PRODUCER_ONLY, "POST /portal/export-lots/new": SELF,
+    "GET /{side}/export-lots/<id:lot_id>": OWNER,
+    "POST /portal/export-lots/<id:lot_id>/cartons": SELF,
+    "GET /{side}/export-lots/<id:lot_id>/labels.pdf": OWNER,
 }
 
 # Known departures from DESIGN §6, kept visible: "METHOD rule actor" → why.
@@ -345,6 +402,24 @@ def _build(app, db, world, connection):
                                            "reason": "fake", "message": "Tem dán lệch, mờ"})
     assert sent.status_code == 303, sent.get_data(as_text=True)
     report = db.scalars(select(Report.id)).one()
+    # A hand-over of A's held lot to B, on its way (the usual lot keeps its quantity free).
+    handover = client.post("/api/v1/handovers", headers=a, json={
+        "batch_id": held["id"], "quantity": 100, "receiver_id": world.org_b.id,
+        "dispatched_on": str(day - timedelta(days=1)), "delivery_note": "PGH-ACL"})
+    assert handover.status_code == 201, handover.get_json()
+    recalled = new_batch(client, a, world, [area], lot_code="TL-RCL", quantity=40).get_json()
+    recall = client.post("/api/v1/recalls", headers=a, json={
+        "batch_id": recalled["id"], "reason": "Dư lượng"}).get_json()
+    holder = db.scalars(select(RecallHolder.id).where(RecallHolder.recall_id == recall["id"])
+                        ).one()
+    notice = db.scalars(select(Notice.id).where(Notice.recall_id == recall["id"])).one()
+    # A carton of A's lot, and a lot of A's packed at its approved packing house.
+    carton = build_sscc("8930001", 42)
+    db.add(LogisticUnit(sscc=carton, organization_id=world.org_a.id, batch_id=batch["id"],
+                        kind=UnitKind.CARTON, packed_on=day))
+    db.get(Batch, recalled["id"]).packing_facility_id = facilities["approved"]
+    house_code = db.scalar(select(Facility.code).where(Facility.id == facilities["approved"]))
+    made = _export_lot(client, db, world, a, area, facilities["approved"])
     db.commit()
 
     sessions = {"anon": (_session_cookie(app, anonymous), csrf)}
@@ -366,6 +441,9 @@ def _build(app, db, world, connection):
         "name": photo_name, "collection_id": "growing-areas", "feature_id": area["id"],
         "layer": "growing-areas", "z": 14, "x": 13024, "y": 7650,
         "_rest": f"{world.product_a.gtin}/10/TL-ACL-1/21/{compact_code(stamp)}",
+        "handover_id": handover.get_json()["id"],
+        "recall_id": recall["id"], "holder_id": holder, "notice_id": notice,
+        "sscc": carton, "house_code": house_code, **made,
     }
     return SimpleNamespace(app=app, world=world, connection=connection, headers=headers,
                            sessions=sessions, ids=ids, draft=draft, area=area, batch=batch,
@@ -373,6 +451,31 @@ def _build(app, db, world, connection):
                            waiting_run=waiting["run_id"], suspended=suspended,
                            proposed=proposed, pending_org=pending.get_json()["id"],
                            facilities=facilities, held=held)
+
+
+def _export_lot(client, db, world, a, area, facility_id) -> dict:
+    """A packs 100 kg of a harvest lot at its own approved packing house, makes an export
+    lot for China of half of it and packs two cartons, numbered from its GS1 prefix."""
+    world.org_a.gs1_company_prefix = "8930000"
+    db.flush()
+    source = new_batch(client, a, world, [area], lot_code="TL-SRC", quantity=200).get_json()
+    made = client.post("/api/v1/transformations", headers=a, json={
+        "kind": "packing", "facility_id": facility_id,
+        "inputs": [{"batch_id": source["id"], "quantity": 100}],
+        "outputs": [{"product_id": world.product_a.id, "lot_code": "TL-PK-1",
+                     "quantity": 95}]})
+    assert made.status_code == 201, made.get_json()
+    packed = made.get_json()["outputs"][0]["id"]
+    export = client.post("/api/v1/export-lots", headers=a, json={
+        "market": "CN", "product_id": world.product_a.id, "lot_code": "TL-XK-1",
+        "facility_id": facility_id, "inputs": [{"batch_id": packed, "quantity": 50}]})
+    assert export.status_code == 201, export.get_json()
+    lot = export.get_json()["id"]
+    cartons = client.post(f"/api/v1/export-lots/{lot}/cartons", headers=a,
+                          json={"count": 2, "net_weight_kg": 10})
+    assert cartons.status_code == 201, cartons.get_json()
+    return {"transformation_id": made.get_json()["id"], "packed_lot_id": packed,
+            "lot_id": lot, "source_lot_id": source["id"]}
 
 
 # --- bodies that would succeed for the owner ---------------------------------------------
@@ -468,11 +571,58 @@ BODIES = {
     "POST /api/v1/batches/<id:batch_id>/epcis": lambda s: {"json": _epcis(s)},
     "POST /api/v1/batches/<id:batch_id>/recall": lambda s: {"json": {"reason": "Dư lượng"}},
     "POST /api/v1/batches/<id:batch_id>/clear-hold": lambda s: {"json": {"reason": "Đạt"}},
+    "PUT /api/v1/crop-yields/<crop>": lambda s: {"json": {
+        "yield_kg_per_ha": 15000, "seasons_per_year": 1, "margin_pct": 10}},
+    "POST /gis/capacity/yields": lambda s: {"data": {
+        "crop": "sầu riêng", "yield_kg_per_ha": "15000", "seasons_per_year": "1",
+        "margin_pct": "10"}},
     "POST /{side}/batches/<id:batch_id>/recall": lambda s: {"data": {
         "reason": "Dư lượng", "confirm": "true"}},
+    "POST /api/v1/recalls": lambda s: {"json": {"batch_id": s.batch["id"],
+                                                "reason": "Dư lượng"}},
+    "POST /api/v1/recall-holders/<id:holder_id>/confirmation": lambda s: {"json": {
+        "action": "quarantined", "quantity": 10}},
+    "POST /portal/recall-holders/<id:holder_id>": lambda s: {"data": {
+        "action": "quarantined", "quantity": "10"}},
     "POST /portal/batches/<id:batch_id>/epcis": lambda s: _files(
         "document", json.dumps(_epcis(s)).encode(), "events.jsonld"),
     "POST /{side}/batches/<id:batch_id>/clear-hold": lambda s: {"data": {"reason": "Đạt"}},
+    "POST /api/v1/handovers": lambda s: {"json": {
+        "batch_id": s.batch["id"], "quantity": 10, "receiver_id": s.world.org_b.id,
+        "dispatched_on": str(today() - timedelta(days=1)), "delivery_note": "PGH-1"}},
+    "POST /portal/handovers/new": lambda s: {"data": {
+        "batch_id": str(s.batch["id"]), "quantity": "10", "receiver": f"org:{s.world.org_b.id}",
+        "dispatched_on": str(today() - timedelta(days=1)), "delivery_note": "PGH-2"}},
+    "POST /api/v1/handovers/<id:handover_id>/receipt": lambda s: {"json": {
+        "received_quantity": 95, "received_on": str(today())}},
+    "POST /portal/handovers/<id:handover_id>/receipt": lambda s: {"data": {
+        "received_quantity": "95", "received_on": str(today())}},
+    "POST /api/v1/handovers/<id:handover_id>/refusal": lambda s: {"json": {"reason": "Dập"}},
+    "POST /portal/handovers/<id:handover_id>/refusal": lambda s: {"data": {"reason": "Dập"}},
+    "POST /api/v1/parties": lambda s: {"json": {"name": "Importer Co.", "country": "CN"}},
+    "POST /portal/parties": lambda s: {"data": {"name": "Importer Co.", "country": "CN"}},
+    "POST /api/v1/transformations": lambda s: {"json": {
+        "kind": "grading", "facility_id": s.facilities["approved"],
+        "inputs": [{"batch_id": s.ids["source_lot_id"], "quantity": 10}],
+        "outputs": [{"product_id": s.world.product_a.id, "lot_code": "TL-PK-2",
+                     "quantity": 9}]}},
+    "POST /portal/transformations/new": lambda s: {"data": {
+        "kind": "grading", "facility_id": str(s.facilities["approved"]),
+        "inputs-0-batch_id": str(s.ids["source_lot_id"]), "inputs-0-quantity": "10",
+        "outputs-0-product_id": str(s.world.product_a.id), "outputs-0-lot_code": "TL-PK-3",
+        "outputs-0-quantity": "9", "outputs-0-unit": "KGM"}},
+    "POST /api/v1/export-lots": lambda s: {"json": {
+        "market": "CN", "product_id": s.world.product_a.id, "lot_code": "TL-XK-2",
+        "facility_id": s.facilities["approved"],
+        "inputs": [{"batch_id": s.ids["packed_lot_id"], "quantity": 10}]}},
+    "POST /portal/export-lots/new": lambda s: {"data": {
+        "market": "CN", "product_id": str(s.world.product_a.id), "lot_code": "TL-XK-3",
+        "facility_id": str(s.facilities["approved"]), "unit": "KGM",
+        "inputs-0-batch_id": str(s.ids["packed_lot_id"]), "inputs-0-quantity": "10"}},
+    "POST /api/v1/export-lots/<id:lot_id>/cartons": lambda s: {"json": {
+        "count": 1, "net_weight_kg": 5}},
+    "POST /portal/export-lots/<id:lot_id>/cartons": lambda s: {"data": {
+        "count": "1", "net_weight_kg": "5"}},
     "POST /portal/batches/new": lambda s: {"data": {
         "product_id": s.world.product_a.id, "lot_code": "TL-NEW-2", "harvest_date":
         "2026-11-20", "pack_date": "2026-11-21", "expiry_date": "2026-12-10",
@@ -496,6 +646,7 @@ BODIES = {
 
 # Some rules act on another object of A than the usual one, in the state they need.
 OTHER = {
+    "PUT /api/v1/crop-yields/<crop>": lambda s: {"crop": "durian"},
     "DELETE /api/v1/areas/<id:area_id>": lambda s: {"area_id": s.draft["id"]},
     "POST /api/v1/areas/<id:area_id>/submit": lambda s: {"area_id": s.draft["id"]},
     "POST /api/v1/areas/<id:area_id>/approve": lambda s: {"area_id": s.submitted["id"]},
@@ -519,6 +670,8 @@ OTHER = {
     "POST /portal/batches/<id:batch_id>/clear-hold": lambda s: {"batch_id": s.held["id"]},
     "POST /gis/batches/<id:batch_id>/clear-hold": lambda s: {"batch_id": s.held["id"]},
     "GET /s/<code>": lambda s: {"code": compact_code(s.stamp)},
+    "GET /api/v1/trace/stamps/<code>": lambda s: {"code": compact_code(s.stamp)},
+    "GET /api/v1/trace/facilities/<code>": lambda s: {"code": s.ids["house_code"]},
     "POST /s/<code>": lambda s: {"code": compact_code(s.stamp)},
 }
 

@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from agritrace import backup, create_app
+from agritrace import create_app
+from agritrace.operations import archive, backup, restore
 from agritrace.db import EXTENSION
 from support import drop, make_database
 
@@ -27,7 +28,7 @@ def fingerprint(url) -> dict:
     constraints, and the answer of a query that goes through a GiST index."""
     with psycopg.connect(_libpq(url)) as conn:
         tables = {}
-        for name in backup.table_names(conn):
+        for name in archive.table_names(conn):
             tables[name] = conn.execute(
                 f'SELECT count(*), md5(coalesce(string_agg(t::text, \'\' ORDER BY t::text),'
                 f' \'\')) FROM public."{name}" t').fetchone()
@@ -122,7 +123,7 @@ def test_the_backup_folder_holds_a_dump_the_uploads_and_a_manifest(source):
     manifest = json.loads((folder / "manifest.json").read_text())
     counts = {name: count for name, (count, _md5) in source["fingerprint"]["tables"].items()}
     assert manifest["row_counts"] == counts
-    assert manifest["row_counts"]["growing_areas"] == 29
+    assert manifest["row_counts"]["growing_areas"] == 33
     assert "spatial_ref_sys" not in manifest["row_counts"]
     assert len(manifest["revision"]) > 0 and manifest["created_at"]
     assert set(manifest["uploads"]) == set(files(source["uploads"]))
@@ -133,7 +134,7 @@ def test_a_restore_into_an_empty_database_gives_back_every_row_geometry_and_file
         source, fresh, tmp_path):
     restored_uploads = tmp_path / "restored-uploads"
     said = []
-    backup.restore_backup(source["backup"], fresh, upload_dir=restored_uploads,
+    restore.restore_backup(source["backup"], fresh, upload_dir=restored_uploads,
                           echo=said.append)
 
     assert fingerprint(fresh) == source["fingerprint"]
@@ -176,23 +177,23 @@ def test_the_cli_writes_a_backup_into_the_folder_asked_for(source, tmp_path):
     assert result.exit_code == 0, result.output
     [folder] = (tmp_path / "nightly").iterdir()
     assert f"Backup written to {folder}" in result.output
-    assert backup.verify(folder, source["url"], source["uploads"])["row_counts"] == \
+    assert archive.verify(folder, source["url"], source["uploads"])["row_counts"] == \
         json.loads((source["backup"] / "manifest.json").read_text())["row_counts"]
 
 
 def test_a_database_with_data_is_not_overwritten_without_force(source, fresh, tmp_path):
-    backup.restore_backup(source["backup"], fresh, upload_dir=tmp_path / "a")
+    restore.restore_backup(source["backup"], fresh, upload_dir=tmp_path / "a")
     with psycopg.connect(_libpq(fresh), autocommit=True) as conn:
         conn.execute("DELETE FROM scans")  # nothing to lose there; make the target differ
         conn.execute("UPDATE products SET name = name || ' (changed)'")
     before = fingerprint(fresh)
 
-    with pytest.raises(backup.BackupError, match="already has data .* FORCE=1"):
-        backup.restore_backup(source["backup"], fresh, upload_dir=tmp_path / "b")
+    with pytest.raises(archive.BackupError, match="already has data .* FORCE=1"):
+        restore.restore_backup(source["backup"], fresh, upload_dir=tmp_path / "b")
     assert fingerprint(fresh) == before
     assert not (tmp_path / "b").exists()
 
-    backup.restore_backup(source["backup"], fresh, upload_dir=tmp_path / "b", force=True)
+    restore.restore_backup(source["backup"], fresh, upload_dir=tmp_path / "b", force=True)
     assert fingerprint(fresh) == source["fingerprint"]
 
 
@@ -203,8 +204,8 @@ def test_an_upload_with_other_bytes_under_the_same_name_is_not_replaced(source, 
     [name] = [n for n in files(uploads) if n.endswith("-thumb.jpg")]
     (uploads / name).write_bytes(b"another picture")
 
-    with pytest.raises(backup.BackupError, match="differ from the backup's"):
-        backup.restore_backup(source["backup"], fresh, upload_dir=uploads)
+    with pytest.raises(archive.BackupError, match="differ from the backup's"):
+        restore.restore_backup(source["backup"], fresh, upload_dir=uploads)
     assert (uploads / name).read_bytes() == b"another picture"
     assert all(count == 0 for table, (count, _md5) in fingerprint(fresh)["tables"].items()
                if table != "alembic_version")
@@ -221,7 +222,7 @@ def damaged_copy(source, tmp_path, keep_bytes, update_manifest):
     dump.write_bytes(data[:keep_bytes])
     if update_manifest:
         manifest = json.loads((folder / "manifest.json").read_text())
-        manifest["files"]["database.dump"] = backup._sha256(dump)
+        manifest["files"]["database.dump"] = archive.sha256(dump)
         (folder / "manifest.json").write_text(json.dumps(manifest))
     return folder
 
@@ -229,7 +230,7 @@ def damaged_copy(source, tmp_path, keep_bytes, update_manifest):
 @pytest.fixture
 def target(source, fresh, tmp_path):
     """A database holding the demo data, to see whether a failed restore touches it."""
-    backup.restore_backup(source["backup"], fresh, upload_dir=tmp_path / "target-uploads")
+    restore.restore_backup(source["backup"], fresh, upload_dir=tmp_path / "target-uploads")
     with psycopg.connect(_libpq(fresh), autocommit=True) as conn:
         conn.execute("UPDATE organizations SET name = name || ' (newer)'")
     return fresh
@@ -238,9 +239,9 @@ def target(source, fresh, tmp_path):
 def test_a_truncated_dump_is_refused_by_its_checksum(source, target, tmp_path):
     before = fingerprint(target)
     folder = damaged_copy(source, tmp_path, -1000, update_manifest=False)
-    with pytest.raises(backup.BackupError,
+    with pytest.raises(archive.BackupError,
                        match="database.dump does not match the checksum"):
-        backup.restore_backup(folder, target, upload_dir=tmp_path / "u", force=True)
+        restore.restore_backup(folder, target, upload_dir=tmp_path / "u", force=True)
     assert fingerprint(target) == before
     assert not (tmp_path / "u").exists()
 
@@ -256,8 +257,8 @@ def test_a_dump_damaged_before_its_checksum_was_taken_is_rolled_back(source, tar
                                                                      refusal):
     before = fingerprint(target)
     folder = damaged_copy(source, tmp_path, keep_bytes, update_manifest=True)
-    with pytest.raises(backup.BackupError, match=refusal):
-        backup.restore_backup(folder, target, upload_dir=tmp_path / "u", force=True)
+    with pytest.raises(archive.BackupError, match=refusal):
+        restore.restore_backup(folder, target, upload_dir=tmp_path / "u", force=True)
     assert fingerprint(target) == before
     assert not (tmp_path / "u").exists()
 
@@ -266,5 +267,5 @@ def test_a_folder_without_manifest_is_not_a_backup(source, fresh, tmp_path):
     folder = tmp_path / "not-a-backup"
     folder.mkdir()
     shutil.copy(source["backup"] / "database.dump", folder)
-    with pytest.raises(backup.BackupError, match="is not a backup: it has no manifest.json"):
-        backup.restore_backup(folder, fresh, upload_dir=tmp_path / "u")
+    with pytest.raises(archive.BackupError, match="is not a backup: it has no manifest.json"):
+        restore.restore_backup(folder, fresh, upload_dir=tmp_path / "u")

@@ -15,7 +15,7 @@ from support import ARTIFACTS, FIELD_LAT, FIELD_LON, live_demo, plot
 from test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 ISSUED, DRAFT = "#1e8449", "#7f8c8d"   # maps.STATUS_COLOURS, as the legend shows them
-DEMO_ISSUED_AREAS = 29
+DEMO_ISSUED_AREAS = 33
 
 pytestmark = pytest.mark.browser
 
@@ -254,4 +254,48 @@ def test_open_map_shows_issued_areas_only(live, browser):  # noqa: F811
     assert page.locator(f".agt-areas path[fill='{DRAFT}']").count() == 0
     assert b.outside and all(urlparse(u).hostname == "tile.openstreetmap.org"
                              for u in b.outside)
+    assert b.errors == []
+
+
+def test_the_official_map_outlines_codes_over_capacity(live, browser):  # noqa: F811
+    """A demo code whose harvests pass what its land can grow is drawn with a red
+    outline, named in the legend and the layer switcher, with its figures on a click."""
+    from decimal import Decimal
+
+    from agritrace.clock import today
+    from agritrace.models import Batch
+    from agritrace.services import capacity
+    app, url = live
+    with app.app_context(), app.test_request_context():
+        s = session()
+        official = s.scalar(select(User).where(User.email == "official@agritrace.demo"))
+        capacity.set_yield(official, "dragon fruit", Decimal(30000), 1, 20)
+        area = s.scalar(select(GrowingArea).where(GrowingArea.code == "VN-TNOR-0001"))
+        product = s.scalar(select(Batch).where(Batch.organization_id == area.organization_id)
+                           ).product
+        s.add(Batch(product_id=product.id, organization_id=area.organization_id,
+                    lot_code="TL-OVER-1", harvest_date=today(), quantity=Decimal(500),
+                    unit="TNE", areas=[area]))
+        s.commit()
+        flagged, _n = capacity.capacity_report(official, flagged_only=True)
+        assert [r.code for r in flagged] == ["VN-TNOR-0001"]
+        centre = s.scalar(select(GrowingArea.geom.ST_Centroid().ST_AsText())
+                          .where(GrowingArea.id == area.id))
+    lon, lat = (float(v) for v in re.findall(r"[\d.]+", centre))
+    b = Offline(browser, locale="vi-VN")
+    page = b.page
+    _log_in(page, url, "official@agritrace.demo")
+    page.goto(f"{url}/gis/map?lang=vi")
+    outline = page.locator("path.agt-over-capacity")
+    outline.wait_for(state="attached")
+    b.go_to(lat, lon, 17)     # the whole province's view may draw it below a pixel
+    outline.wait_for()
+    assert outline.count() == 1 and outline.get_attribute("stroke") == "#d50000"
+    assert "Vượt năng lực" in page.locator("#map-legend").inner_text()
+    assert "Vượt năng lực" in page.locator(".leaflet-control-layers").text_content()
+    outline.dispatch_event("click")
+    popup = page.locator(".leaflet-popup-content").last
+    popup.wait_for()
+    assert "VN-TNOR-0001" in popup.inner_text() and "Vượt năng lực" in popup.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "gis-map-over-capacity.png"), full_page=True)
     assert b.errors == []

@@ -1,8 +1,9 @@
 from sqlalchemy import func, select, text
 
-from agritrace.models import (AreaStatus, Batch, Facility, FacilityKind, GrowingArea, OrgKind,
-                              Organization, Product, TraceEvent, User)
+from agritrace.models import (AreaStatus, Batch, ExternalParty, Facility, FacilityKind,
+                              GrowingArea, OrgKind, Organization, Product, TraceEvent, User)
 from agritrace.seed import demo
+from agritrace.services import stock
 from agritrace.units import ward_province
 
 
@@ -36,9 +37,19 @@ def test_demo_data_is_realistic_valid_and_idempotent(app, db):
     assert deviation < 0.001
 
     assert db.scalar(select(func.count()).select_from(Facility)
-                     .where(Facility.kind == FacilityKind.PACKING_HOUSE)) == 2
+                     .where(Facility.kind == FacilityKind.PACKING_HOUSE)) == 3
     assert db.scalar(select(func.count()).select_from(Product)) >= 3
+    # The chain's partners: a trader, a packing house with its code and a GS1 company
+    # prefix for its cartons, an exporter with its importer abroad.
+    kinds = {o.kind: o for o in db.scalars(select(Organization))}
+    assert {OrgKind.TRADER, OrgKind.PACKING_HOUSE, OrgKind.EXPORTER} <= set(kinds)
+    assert kinds[OrgKind.PACKING_HOUSE].gs1_company_prefix
+    assert db.scalar(select(Facility.code).where(
+        Facility.organization_id == kinds[OrgKind.PACKING_HOUSE].id)).startswith("VN-TNPH-")
+    assert db.scalar(select(ExternalParty.country)) == "CN"
     batches = db.scalars(select(Batch)).all()
+    # Every harvest's quantity is its producer's opening stock.
+    assert all(stock.held(db, b.organization_id, b.id) == b.quantity for b in batches)
     assert batches and all(b.areas for b in batches)
     assert db.scalar(select(func.count(func.distinct(TraceEvent.batch_id)))) == len(batches)
     assert {u.role.value for u in db.scalars(select(User))} == {"admin", "official", "producer"}

@@ -1,6 +1,7 @@
 """The farming diary through EPCIS 2.0 endpoints: a batch's history and a time window
 out (validated against GS1's schema), an EPCIS document into a batch's diary (whole or
 not at all, every problem named by event index and field)."""
+import html
 import io
 import json
 from pathlib import Path
@@ -9,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from agritrace.epcis import event_id, lot_uri, validate_document
-from agritrace.models import AuditEntry, TraceEvent
-from support import english
+from agritrace.models import AuditEntry, Stamp, TraceEvent
+from labels.codes import compact_code
+from support import PASSWORD, csrf_token, english, login
 from test_batches import issued_area, new_batch
 
 DATA = Path(__file__).parent.parent / "data" / "epcis"
@@ -177,7 +179,7 @@ def test_an_epcis_document_goes_into_a_batch_diary_once(client, db, world, setti
          "agritrace:growingAreaCode": area["code"],
          "readPoint": {"id": f"{BASE}/areas/{area['code']}"}},
         {"bizStep": "receiving", "disposition": "in_progress", "quantityList": None,
-         "epcList": ["https://id.gs1.org/01/09520009999910/21/77"],
+         "epcList": [f"https://id.gs1.org/01/09520009999910/10/{batch['lot_code']}/21/77"],
          "readPoint": {"id": "urn:epc:id:sgln:9520000.00001.0"}})
     before = state(db)
     got = client.post(url, data=json.dumps(doc), headers={**a, "Content-Type":
@@ -210,18 +212,113 @@ def test_an_epcis_document_goes_into_a_batch_diary_once(client, db, world, setti
     assert doc["epcisBody"]["eventList"][2]["eventID"] in ids
 
 
-def test_gs1s_own_object_event_example_goes_into_a_batch(client, db, world, setting):
+def test_gs1s_own_object_event_example_is_refused_as_another_companys_goods(
+        client, db, world, setting):
+    """GS1's example SGTINs (company prefix 0614141) are not this dragon-fruit batch:
+    the document is refused naming the event and the object, and nothing is written."""
     a, area, batch = setting
     data = (DATA / "Example_9.6.1-ObjectEvent.jsonld").read_bytes()
-    count = len(json.loads(data)["epcisBody"]["eventList"])
+    before = state(db)
     got = client.post(f"/api/v1/batches/{batch['id']}/epcis", data=data, headers=a,
                       content_type="application/ld+json")
+    assert got.status_code == 422, got.get_json()
+    problem = got.get_json()
+    assert problem["detail"] == (
+        "The EPCIS document was not imported: Event 0 is about "
+        "urn:epc:id:sgtin:0614141.107346.2017, not this batch (GTIN 09520009999910, "
+        f"lot {batch['lot_code']}).")
+    assert "epcisBody.eventList[0].epcList[0]" in problem["errors"]
+    assert "epcisBody.eventList[1].epcList[0]" in problem["errors"]
+    assert state(db) == before
+
+
+def test_events_about_other_goods_or_places_are_refused(client, db, world, setting):
+    a, area, batch = setting
+    url = f"/api/v1/batches/{batch['id']}/epcis"
+    gtin = world.product_a.gtin
+    cases = [
+        ({"epcList": ["urn:epc:id:sgtin:9520009.099992.77"], "quantityList": None},
+         "epcList[0]", "urn:epc:id:sgtin:9520009.099992.77"),
+        # the right GTIN, another lot of it
+        ({"quantityList": [{"epcClass": "urn:epc:class:lgtin:9520009.099991.X-1",
+                            "quantity": 5, "uom": "KGM"}]},
+         "quantityList[0].epcClass", "urn:epc:class:lgtin:9520009.099991.X-1"),
+        # the right GTIN, a serial that is none of this batch's stamps
+        ({"epcList": [f"https://id.gs1.org/01/{gtin}/21/77"], "quantityList": None},
+         "epcList[0]", f"https://id.gs1.org/01/{gtin}/21/77"),
+        # no object, and a place that is none of the batch's areas
+        ({"quantityList": None, "epcList": [],
+          "readPoint": {"id": "urn:epc:id:sgln:9520000.00001.0"}},
+         "readPoint.id", "did not happen on one of its growing areas"),
+    ]
+    before = state(db)
+    for extra, field, words in cases:
+        doc = foreign_document(batch, world, {}, extra)
+        got = client.post(url, json=doc, headers=a)
+        assert got.status_code == 422, got.get_json()
+        problem = got.get_json()
+        assert f"epcisBody.eventList[1].{field}" in problem["errors"], problem["errors"]
+        assert words in problem["detail"] and "Event 1" in problem["detail"]
+    assert state(db) == before
+
+
+def test_events_about_this_batch_by_any_of_its_names_go_in(client, db, world, setting):
+    """This lot as an LGTIN URN, a Digital Link with a serial, one of its own stamps as
+    an SGTIN, our lot URI, or no object at all but one of its areas as the place."""
+    a, area, batch = setting
+    order = client.post("/api/v1/stamp-orders", headers=a,
+                        json={"batch_id": batch["id"], "quantity": 2})
+    assert order.status_code == 201, order.get_json()
+    stamp = db.scalars(select(Stamp.id).where(
+        Stamp.run_id == order.get_json()["run_id"])).first()
+    serial = compact_code(stamp)
+    lot = batch["lot_code"]
+    events = [
+        {"quantityList": [{"epcClass": f"urn:epc:class:lgtin:9520009.099991.{lot}",
+                           "quantity": 3, "uom": "KGM"}]},
+        {"quantityList": None, "epcList": [f"https://other.example/01/09520009999910/10/"
+                                           f"{lot}/21/9"]},
+        {"quantityList": None, "epcList": [f"urn:epc:id:sgtin:9520009.099991.{serial}"]},
+        {"quantityList": None, "epcList": [],
+         "readPoint": {"id": f"{BASE}/areas/{area['code']}"}},
+        {"quantityList": None, "epcList": [],
+         "bizLocation": {"id": f"urn:agritrace:area:id:{area['id']}"}},
+    ]
+    got = client.post(f"/api/v1/batches/{batch['id']}/epcis",
+                      json=foreign_document(batch, world, *events), headers=a)
     assert got.status_code == 201, got.get_json()
-    assert got.get_json()["imported"] == count
-    stored = db.scalars(select(TraceEvent).where(TraceEvent.batch_id == batch["id"],
-                                                 TraceEvent.epcis_event_id.is_not(None))).all()
-    assert len(stored) == count
-    assert all(e.details.get("epcis_epc_list") for e in stored)
+    assert got.get_json()["imported"] == len(events)
+
+
+def test_a_batch_export_round_trips_into_its_own_diary(client, db, world, setting):
+    """The batch's own export goes back in: as it is, every event is recognised and
+    skipped; without its eventIDs, every event is about this batch and goes in again."""
+    a, area, batch = setting
+    url = f"/api/v1/batches/{batch['id']}/epcis"
+    exported = json.loads(client.get(url, headers=a).data)
+    count = len(events_of(exported))
+    assert count == len(WEEK)
+    again = client.post(url, json=exported, headers=a)
+    assert again.status_code == 201, again.get_json()
+    assert (again.get_json()["imported"], len(again.get_json()["skipped"])) == (0, count)
+    for event in events_of(exported):
+        del event["eventID"]
+    anew = client.post(url, json=exported, headers=a)
+    assert anew.status_code == 201, anew.get_json()
+    assert anew.get_json()["imported"] == count
+
+
+def test_the_batch_page_shows_why_a_document_was_refused(client, db, world, setting):
+    a, area, batch = setting
+    login(client, "a@test.vn", PASSWORD)
+    data = (DATA / "Example_9.6.1-ObjectEvent.jsonld").read_bytes()
+    page = client.post(f"/portal/batches/{batch['id']}/epcis",
+                       data={"csrf_token": csrf_token(client, f"/portal/batches/{batch['id']}"),
+                             "document": (io.BytesIO(data), "gs1.jsonld")},
+                       headers={"Accept-Language": "en"}, content_type="multipart/form-data")
+    assert page.status_code == 400
+    shown = html.unescape(page.get_data(as_text=True))
+    assert "Event 0 is about urn:epc:id:sgtin:0614141.107346.2017, not this batch" in shown
 
 
 def _no_phi(doc):

@@ -1,5 +1,5 @@
 """Seeing what a reader sees: PDF pages rasterised by PDFium, SVGs rendered by Cairo,
-QR symbols decoded by ZXing."""
+QR and Code 128 symbols decoded by ZXing."""
 from __future__ import annotations
 
 import io
@@ -42,3 +42,9 @@ def centre(code: zxingcpp.Barcode) -> tuple[float, float]:
     corners = [code.position.top_left, code.position.top_right,
                code.position.bottom_right, code.position.bottom_left]
     return sum(p.x for p in corners) / 4, sum(p.y for p in corners) / 4
+
+
+def code128_codes(image: Image.Image) -> list[zxingcpp.Barcode]:
+    """Code 128 symbols (GS1-128 among them: symbology identifier "]C1")."""
+    return [code for code in zxingcpp.read_barcodes(
+        image, formats=zxingcpp.BarcodeFormat.Code128) if code.valid]

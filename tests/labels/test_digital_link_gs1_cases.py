@@ -9,6 +9,8 @@ and any query AI it can check. Every case is run:
   unsupported, with that reason;
 - a case that needs a non-default GS1 parser option is judged as the default-options
   case with the same URI, when the file has one.
+Every case is run through `parse_sscc_link` too, which must give GS1's element string
+for the URIs GS1 accepts with an SSCC (00) key, and refuse every other one.
 Skipped: URIs accepted only under an option (convenience alphas like /gtin/, removed
 in Digital Link 1.3; GTINs written with fewer than 14 digits) for which GS1 gives no
 default-options verdict: the library offers neither option.
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from labels.digital_link import DigitalLinkError, parse_link
+from labels.digital_link import DigitalLinkError, parse_link, parse_sscc_link
 
 CASES = json.loads((Path(__file__).parents[1] / "data/gs1/digital_link_parse_cases.json")
                    .read_text("utf-8"))["cases"]
@@ -64,9 +66,25 @@ def test_gs1_parse_case(case):
         assert "this system does not" in str(caught.value)
 
 
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_gs1_parse_case_as_an_sscc_link(case):
+    expected, why = expectation(case)
+    if expected == "skip":
+        pytest.skip(why)
+    verdict = DEFAULTS.get(case["uri"], case) if case["options"] else case
+    if verdict["ok"] and verdict["element_string"].startswith("^00"):
+        assert parse_sscc_link(case["uri"]).element_string == verdict["element_string"]
+        return
+    with pytest.raises(DigitalLinkError):
+        parse_sscc_link(case["uri"])
+
+
 def test_the_skipped_cases_are_few():
     # 35 accepted with GS1's element string, 52 refused, 23 refused as unsupported.
     kinds = [expectation(c)[0] for c in CASES]
     assert len(CASES) == 118
     assert kinds.count("skip") == 8
     assert kinds.count("accept") == 35
+    sscc_keys = [c for c in CASES if c["ok"] and not c["options"]
+                 and c["element_string"].startswith("^00")]
+    assert len(sscc_keys) == 13
