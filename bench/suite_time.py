@@ -43,6 +43,13 @@ def summary(output: str) -> tuple[str, int]:
     return "no pytest summary", 0
 
 
+def failures(output: str) -> str:
+    """pytest's short summary of what failed, or the end of the output when it has none
+    (a set-up step or lint-imports failed)."""
+    lines = [line for line in output.splitlines() if line.startswith(("FAILED", "ERROR"))]
+    return "\n".join(lines) if lines else output[-3000:]
+
+
 def load() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -58,7 +65,7 @@ def main() -> int:
     line, tests = summary(output)
     print(f"make test (exit {code}): {line}; {cpu:.0f} CPU-seconds in its processes")
     if code != 0:
-        print(output[-3000:])
+        print(failures(output))
     comparison = ""
     if args.serial:
         serial, serial_cpu, serial_code, serial_output = timed(
@@ -66,6 +73,8 @@ def main() -> int:
         serial_line, _ = summary(serial_output)
         print(f"serial pytest (exit {serial_code}): {serial_line}; "
               f"{serial_cpu:.0f} CPU-seconds")
+        if serial_code != 0:
+            print(failures(serial_output))
         comparison = f", serial pytest {serial:.0f} s: {elapsed / serial:.2f} ×"
     print(f"load average after: {load()}")
     verdict = "met" if elapsed < GOAL_S and code == 0 and tests > 0 else "missed"
