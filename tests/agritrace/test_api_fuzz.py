@@ -40,12 +40,16 @@ def producer_auth(world):
 EXCLUDED = [schemathesis.checks.positive_data_acceptance]
 
 
+# Every operation of the API in one test: the chain's endpoints made it longer than
+# pytest's default limit allows on a busy machine.
+@pytest.mark.timeout(900)
 @schema.parametrize()
 @SETTINGS
 def test_api_as_admin(case, admin_auth):
     case.call_and_validate(headers=admin_auth, excluded_checks=EXCLUDED)
 
 
+@pytest.mark.timeout(900)
 @schema.parametrize()
 @SETTINGS
 def test_api_as_producer(case, producer_auth):
