@@ -15,7 +15,7 @@ def test_healthz_reports_database_postgis_and_migration(client):
     assert body["status"] == "ok"
     assert body["database"] == "ok"
     assert body["postgis"].split(".")[0] == "3"
-    assert body["migration"] == _head_revision() == "0008"
+    assert body["migration"] == _head_revision() is not None and _head_revision()
 
 
 def test_unknown_api_path_is_problem_json(client):
