@@ -14,7 +14,9 @@ PORT     ?= 5000
 export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 SYSTEM_PACKAGES := postgresql-15 postgresql-15-postgis-3 python3-venv fonts-dejavu-core
-TEST_PACKAGES   := chromium fonts-dejavu-core gdal-bin libcairo2 wrk
+TEST_PACKAGES   := chromium fonts-dejavu-core gdal-bin libcairo2 wrk libreoffice-calc-nogui
+# What bench/failover.py runs: pg_auto_failover's monitor and nodes, nginx in front.
+BENCH_PACKAGES  := postgresql-15-auto-failover nginx
 
 # Install the Debian packages of $(1) that are missing, and nothing else.
 define ensure_packages
@@ -29,7 +31,7 @@ define ensure_packages
 	fi
 endef
 
-.PHONY: run dev test fuzz stop setup system-packages test-packages db migrate seed assets translations i18n-update
+.PHONY: run dev test fuzz stop setup system-packages test-packages bench-packages db migrate seed assets translations i18n-update
 
 # `make run` serves with gunicorn, as deployed: threads enough for a browser and the
 # map's tile requests at once. `make dev` serves with Flask's development server.
@@ -78,6 +80,11 @@ system-packages:
 
 test-packages:
 	$(call ensure_packages,$(TEST_PACKAGES))
+
+# The benchmarks' extra programs (see bench/README.md); the peers that
+# bench/tiles_peer.py compares with install themselves into .bench-venv/.
+bench-packages: setup test-packages
+	$(call ensure_packages,$(BENCH_PACKAGES))
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	@[ -x $(PY) ] || python3 -m venv $(VENV)

@@ -8,11 +8,10 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the application; nothing runs at import time."""
     from flask_babel import get_locale
 
-    from . import api, cli, db, http_errors, ogc, security, units
+    from . import api, cli, db, http_errors, security, units
     from . import config as settings
     from .extensions import babel, csrf, login_manager, migrate, select_locale
-    from .web import (account, admin, areas, batches, diary, handovers, keys, map_pages, media,
-                      portal, products, public, reports, review, scan, stamps, stats, tiles)
+    from .web import public
 
     app = Flask(__name__, static_folder=str(settings.project_root() / "static"),
                 static_url_path="/static")
@@ -27,19 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     public.init_login(login_manager)
 
-    for blueprint in (public.bp, account.bp, portal.bp, review.bp, admin.bp, areas.bp, ogc.bp,
-                      products.bp, media.bp, batches.bp, diary.bp, stamps.bp, scan.bp,
-                      reports.bp, tiles.bp, map_pages.bp, stats.bp, keys.bp, handovers.bp):
-        app.register_blueprint(blueprint)
-    from .web import recalls
-    app.register_blueprint(recalls.bp)
-    from .web import cartons, transformations
-    app.register_blueprint(transformations.bp)
-    app.register_blueprint(cartons.bp)
-    from .web import trace
-    app.register_blueprint(trace.bp)
-    from .web import capacity
-    app.register_blueprint(capacity.bp)
+    _register_pages(app)
     api.init_app(app)
     # The API authenticates by bearer token, or checks the X-CSRFToken header itself
     # when a browser session writes (auth.current_actor).
@@ -52,3 +39,19 @@ def create_app(config: dict | None = None) -> Flask:
                                  get_locale=get_locale)
     cli.init_app(app)
     return app
+
+
+def _register_pages(app: Flask) -> None:
+    """The page doors (web/), and the EPCIS subscriptions beside the EPCIS API."""
+    from . import ogc
+    from .api import epcis_subscriptions
+    from .web import (account, admin, areas, batches, capacity, cartons, devices, diary,
+                      due_diligence, field_api, field_app, handovers, keys, map_pages, markets,
+                      media, portal, products, public, recalls, registry, reports, resolver,
+                      residues, review, scan, stamps, stats, tiles, trace, transformations)
+    for module in (public, account, portal, review, admin, areas, ogc, products, media, batches,
+                   diary, stamps, scan, reports, tiles, map_pages, stats, keys, handovers,
+                   recalls, transformations, cartons, trace, capacity, registry, field_api,
+                   devices, field_app, resolver, markets, residues, due_diligence):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(epcis_subscriptions.blp, url_prefix="/epcis")

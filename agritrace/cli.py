@@ -135,6 +135,8 @@ def send_mail(limit):
 def init_app(app: Flask) -> None:
     from .operations.backup_cli import backup_cli
     app.cli.add_command(backup_cli)
+    from .operations.files_cli import files_cli
+    app.cli.add_command(files_cli)
     app.cli.add_command(stamps_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(boundaries_cli)

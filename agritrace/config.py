@@ -60,9 +60,12 @@ def _area_limits() -> dict[str, tuple[float, float]]:
 # "login" counts the failed logins of one account from anywhere (a success starts it
 # afresh), "login_client" those from one client address, so that neither one password
 # nor one address can be tried at leisure.
+# "preview" counts robots' visits of stamp pages (link previews, crawlers), higher:
+# a messenger fetches every shared link from a few addresses of its own.
 # Override with e.g. RATE_LIMIT_SCAN=120/60 or RATE_LIMIT_LOGIN=10/1800.
 DEFAULT_RATE_LIMITS = {"scan": (60, 60), "verify": (20, 600), "report": (5, 3600),
-                       "pin": (10, 3600), "login": (5, 900), "login_client": (20, 900)}
+                       "pin": (10, 3600), "login": (5, 900), "login_client": (20, 900),
+                       "preview": (600, 60)}
 
 
 def _rate_limits() -> dict[str, tuple[int, int]]:
@@ -85,6 +88,7 @@ def load(overrides: dict | None = None) -> dict:
     config = {
         "ENV": "production" if production else "development",
         "DATABASE_URL": _database_url(overrides),
+        **_replica_settings(),
         "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(production),
         **_web_settings(production),
         **_area_and_stamp_settings(),
@@ -104,6 +108,17 @@ def _database_url(overrides: dict) -> str:
     return database_url
 
 
+def _replica_settings() -> dict:
+    """A streaming replica for read-only work (agritrace/replica.py): used while it is at
+    most REPLICA_MAX_LAG_S behind the primary, checked every REPLICA_CHECK_S."""
+    return {
+        "DATABASE_REPLICA_URL": os.environ.get("DATABASE_REPLICA_URL", ""),
+        "REPLICA_MAX_LAG_S": float(os.environ.get("REPLICA_MAX_LAG_S", "5")),
+        "REPLICA_CHECK_S": float(os.environ.get("REPLICA_CHECK_S", "1")),
+        "REPLICA_CONNECT_TIMEOUT_S": int(os.environ.get("REPLICA_CONNECT_TIMEOUT_S", "3")),
+    }
+
+
 def _web_settings(production: bool) -> dict:
     """Pages, sessions, languages and the API's OpenAPI description."""
     return {
@@ -114,6 +129,8 @@ def _web_settings(production: bool) -> dict:
                                       "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
         "BASEMAP_ATTRIBUTION": os.environ.get("BASEMAP_ATTRIBUTION", "© OpenStreetMap"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
+        # The largest EPCIS capture document (GS1-EPCIS-Capture-File-Size-Limit).
+        "EPCIS_CAPTURE_MAX_MB": float(os.environ.get("EPCIS_CAPTURE_MAX_MB", "20")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -152,6 +169,14 @@ def _area_and_stamp_settings() -> dict:
         "DATA_DIR": str(localdb.DATA),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(localdb.DATA / "uploads")),
         "PRODUCT_PHOTO_MAX_MB": float(os.environ.get("PRODUCT_PHOTO_MAX_MB", "8")),
+        # The field app: how long a signed-in phone stays signed in, the largest photo
+        # and the largest batch of queued entries it may send.
+        "FIELD_DEVICE_DAYS": int(os.environ.get("FIELD_DEVICE_DAYS", "30")),
+        "FIELD_PHOTO_MAX_MB": float(os.environ.get("FIELD_PHOTO_MAX_MB", "2")),
+        "FIELD_MAX_BODY_BYTES": int(os.environ.get("FIELD_MAX_BODY_KB", "1024")) * 1024,
+        # Public map tiles kept in each app process while their layer's data is
+        # unchanged (services/tile_cache.py); 0 turns the cache off.
+        "TILE_CACHE_MB": int(os.environ.get("TILE_CACHE_MB", "64")),
     }
 
 
@@ -187,6 +212,16 @@ def _mail_settings() -> dict:
         # given up (failed) after MAIL_MAX_ATTEMPTS tries.
         "MAIL_RETRY_SECONDS": int(os.environ.get("MAIL_RETRY_SECONDS", "60")),
         "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "8")),
+        # EPCIS subscriptions' webhooks, sent by the same worker (epcis_delivery.py): a
+        # failed POST is tried again after 1, 2, 4 … × the retry seconds; a private or
+        # loopback dest only when allowed; events older than SETTLE are final.
+        "EPCIS_WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("EPCIS_WEBHOOK_TIMEOUT_SECONDS",
+                                                              "10")),
+        "EPCIS_WEBHOOK_RETRY_SECONDS": int(os.environ.get("EPCIS_WEBHOOK_RETRY_SECONDS", "30")),
+        "EPCIS_WEBHOOK_MAX_ATTEMPTS": int(os.environ.get("EPCIS_WEBHOOK_MAX_ATTEMPTS", "10")),
+        "EPCIS_WEBHOOK_PRIVATE_OK": os.environ.get("EPCIS_WEBHOOK_PRIVATE_OK") == "1",
+        "EPCIS_SUBSCRIPTION_SETTLE_SECONDS": int(os.environ.get(
+            "EPCIS_SUBSCRIPTION_SETTLE_SECONDS", "600")),
     }
 
 

@@ -14,25 +14,30 @@ from sqlalchemy import create_engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import replica
+from .replica import read_session  # noqa: F401  (services import it from here)
+
 EXTENSION = "agritrace.db"
 log = logging.getLogger(__name__)
 
 
-def make_engine(url: str):
+def make_engine(url: str, *, connect_timeout: int | None = None):
     # JIT compilation costs PostgreSQL 100–200 ms on queries whose estimated cost is
     # high (a spatial join over an unanalysed temporary table), and our queries are
     # short: it is off for the app's connections. A statement's parameters stay out of
     # error messages, and so out of the logs: they carry password and token hashes,
     # PINs and personal data.
+    connect_args = {"application_name": "agritrace", "options": "-c jit=off"}
+    if connect_timeout:
+        connect_args["connect_timeout"] = connect_timeout
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
-                         hide_parameters=True,
-                         connect_args={"application_name": "agritrace",
-                                       "options": "-c jit=off"})
+                         hide_parameters=True, connect_args=connect_args)
 
 
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions[EXTENSION] = sessionmaker(bind=engine, expire_on_commit=False)
+    replica.init_app(app, engine, make_engine)
     app.teardown_appcontext(close_session)
 
 
@@ -48,6 +53,7 @@ def session() -> Session:
 
 
 def close_session(_exc: BaseException | None = None) -> None:
+    replica.close_read_session()
     s = g.pop("db_session", None)
     if s is None:
         return

@@ -110,8 +110,12 @@ def database_down(exc: Exception):
     """The connection was lost (the server restarted, the network or an administrator
     cut it) or never made: the transaction rolled back whole, so nothing is half
     written, and the pool opens a fresh connection for the next request."""
-    log.error("database unavailable: %s", getattr(exc, "orig", None) or exc)
+    cause = getattr(exc, "orig", None) or exc
     _forget_the_session()
+    if isinstance(cause, psycopg.errors.DiskFull):
+        # Uploads are kept in the database: its disk is the one that filled up.
+        return disk_full(cause)
+    log.error("database unavailable: %s", cause)
     return problem(503, _("The database is not reachable right now; please try again "
                           "in a minute."))
 
@@ -132,6 +136,10 @@ def integrity_conflict(exc: IntegrityError):
 def disk_error(exc: OSError):
     if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
         return server_error(exc)
+    return disk_full(exc)
+
+
+def disk_full(exc: Exception):
     log.error("no space left to write a file: %s", exc)
     return problem(503, _("The server has no room left to store files, so nothing was "
                           "saved. Please try again later; the administrators have "

@@ -156,6 +156,12 @@ MESSAGES: dict[str, Any] = {
                          "areas at a time"),
     "eudr_geometry_lost": _l("growing area %(area)s has no polygon left once its coordinates "
                              "are cut to 6 decimals"),
+    # gis.forest: the forest map of 31 December 2020
+    "raster_unreadable": _l("%(filename)s is not a GeoTIFF we can read."),
+    "raster_no_crs": _l("%(filename)s has no coordinate reference system: export it again "
+                        "with its CRS (for example EPSG:4326)."),
+    "raster_bands": _l("%(filename)s has %(bands)s bands; a forest map has one (1 = forest)."),
+    "raster_not_covering": _l("The forest map does not cover %(count)s plot(s): %(plots)s."),
 }
 
 

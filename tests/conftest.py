@@ -10,7 +10,7 @@ from sqlalchemy.orm import sessionmaker
 
 from agritrace import create_app
 from agritrace.db import EXTENSION
-from support import World, drop, drop_orphans, make_database
+from support import World, drop, drop_orphans, drop_templates, make_database
 
 # The profile `make fuzz` selects (`--hypothesis-profile=fuzz`): many more examples
 # than the normal suite gives the same property and API tests. Registered in this
@@ -43,6 +43,36 @@ def pytest_collection_modifyitems(config, items):
         else:
             continue
         item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: _rank(config, item))
+
+
+def _rank(config, item) -> int:
+    """Long work first, so that the run ends on short tests spread over both workers
+    rather than on one worker still busy with a long one while the other waits: tests
+    given more time than the default limit (the API fuzzing), the serial group, the
+    other groups (live servers, browsers, databases of their own), then the rest. The
+    sort is stable, so each module's tests stay together and in their order."""
+    limit = item.get_closest_marker("timeout")
+    if limit and limit.args and float(limit.args[0]) > float(config.getini("timeout") or 0):
+        return 0
+    group = item.get_closest_marker("xdist_group")
+    if group is None:
+        return 3
+    return 1 if group.args[0] == "serial" else 2
+
+
+def pytest_configure(config):
+    """pytest-xdist would order the groups by their number of tests, which puts single
+    long tests last; the order of the collection (see _rank) is kept instead."""
+    if getattr(config.option, "dist", None) == "loadgroup":
+        config.option.loadscopereorder = False
+
+
+def pytest_sessionfinish(session):
+    """The run's template databases go once every worker is done: the controller, or
+    a run without workers, drops them."""
+    if not hasattr(session.config, "workerinput"):
+        drop_templates()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -20,14 +20,91 @@ def _database_url(name: str) -> str:
     return localdb.server_url().rsplit("/", 1)[0] + f"/{name}"
 
 
-def make_database(suffix: str) -> str:
-    """Create a fresh, migrated database; return its URL."""
+def _run_owner() -> int:
+    """The process of this test run: pytest-xdist's workers share their controller's
+    templates, and drop_orphans finds them by its id once it is gone."""
+    return os.getppid() if os.environ.get("PYTEST_XDIST_WORKER") else os.getpid()
+
+
+def _admin():
+    import psycopg
+    url = localdb.server_url().replace("postgresql+psycopg://", "postgresql://")
+    return psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True)
+
+
+def template(kind: str = "migrated") -> str:
+    """This run's template database of `kind`, built on first use by whichever worker
+    asks first: "migrated" (every migration applied) or "demo" (the demo data loaded
+    into it as well). A copy of it costs a fraction of a second, where migrating a
+    database anew costs seconds; a copy is the same database, byte for byte."""
+    name = f"agritrace_test_{_run_owner()}_template_{kind}"
+    with _admin() as connection:
+        connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (name,))
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                  (name,)).fetchone():
+            _build(name, kind)
+    return name
+
+
+def _build(name: str, kind: str) -> None:
+    """Build the template under another name and rename it when complete, so that a
+    build that fails half-way is never copied."""
     import flask_migrate
+    base = localdb.server_url()
+    building = name + "_building"
+    localdb.drop_database(building, base)
+    if kind == "migrated":
+        localdb.ensure_database(building, base)
+    else:
+        _copy(template("migrated"), building)
+    app = create_app({"DATABASE_URL": _database_url(building), "SECRET_KEY": "test"})
+    with app.app_context():
+        if kind == "migrated":
+            flask_migrate.upgrade()
+        else:
+            from agritrace.seed import demo
+            demo.load()
+    app.extensions[EXTENSION].kw["bind"].dispose()
+    with _admin() as connection:
+        connection.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+
+
+def _copy(source: str, name: str) -> None:
+    with _admin() as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+
+
+def drop_templates() -> None:
+    """Drop this run's templates once it ends (drop_orphans drops them when a run was
+    killed before)."""
+    import psycopg
+    if not (os.environ.get("DATABASE_URL") or localdb.local_url()):
+        return
+    try:
+        with _admin() as connection:
+            names = connection.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s",
+                (f"agritrace\\_test\\_{_run_owner()}\\_template\\_%",)).fetchall()
+            for (name,) in names:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except psycopg.OperationalError:    # no server running: the run made none
+        pass
+
+
+def make_database(suffix: str, *, kind: str = "migrated", migrate: bool = False) -> str:
+    """Create a fresh database, migrated (and with the demo data if `kind` is "demo"),
+    as a copy of this run's template; `migrate` runs the migrations on it instead.
+    Return its URL."""
     name = f"agritrace_test_{os.getpid()}_{suffix}"
+    url = _database_url(name)
+    if not migrate:
+        _copy(template(kind), name)
+        return url
+    import flask_migrate
     base = localdb.server_url()
     localdb.drop_database(name, base)
     localdb.ensure_database(name, base)
-    url = _database_url(name)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test"})
     with app.app_context():
         flask_migrate.upgrade()
@@ -178,19 +255,18 @@ def plot(east_m: float = 0, north_m: float = 0, width_m: float = 100, height_m: 
 
 
 @contextmanager
-def live_demo(suffix: str, **config):
+def live_demo(suffix: str, threaded: bool = False, **config):
     """The app on loopback, on a fresh database with the demo data loaded as `make run`
-    loads it: (app, base URL) for a real browser; dropped afterwards."""
+    loads it: (app, base URL) for a real browser; dropped afterwards. `threaded` serves
+    requests side by side, as gunicorn's threads do: a page whose service worker and
+    page both connect needs it (one idle connection would hold up the other)."""
     import threading
 
     from werkzeug.serving import make_server
 
-    from agritrace.seed import demo
-    url = make_database(suffix)
+    url = make_database(suffix, kind="demo")
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": f"live-{suffix}", **config})
-    with app.app_context():
-        demo.load()
-    server = make_server("127.0.0.1", 0, app, threaded=False)
+    server = make_server("127.0.0.1", 0, app, threaded=threaded)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

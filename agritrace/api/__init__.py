@@ -78,7 +78,9 @@ def init_app(app: Flask) -> None:
         if getattr(module, "PUBLIC", False):
             PUBLIC_BLUEPRINTS.add(module.blp.name)
     # EPCIS lives at its own root, as the URL map gives it to other systems.
-    api.register_blueprint(epcis.blp, url_prefix=epcis.PREFIX)
+    app.register_blueprint(epcis.blp, url_prefix=epcis.PREFIX)
+    from . import epcis_capture
+    app.register_blueprint(epcis_capture.blp, url_prefix=epcis.PREFIX)
     api.register_blueprint(stamps.orders, url_prefix="/api/v1" + stamps.ORDERS_PREFIX)
     api.register_blueprint(handovers.stock_blp, url_prefix="/api/v1" + handovers.STOCK_PREFIX)
     api.register_blueprint(handovers.parties_blp,
@@ -97,6 +99,14 @@ def init_app(app: Flask) -> None:
     from . import capacity
     api.register_blueprint(capacity.blp, url_prefix="/api/v1" + capacity.PREFIX)
     api.register_blueprint(capacity.yields, url_prefix="/api/v1" + capacity.YIELDS_PREFIX)
+    from . import markets
+    for blueprint, prefix in ((markets.blp, markets.PREFIX),
+                              (markets.scopes, markets.SCOPES_PREFIX),
+                              (markets.inspected, markets.INSPECTIONS_PREFIX),
+                              (markets.plans, markets.PLANS_PREFIX)):
+        api.register_blueprint(blueprint, url_prefix="/api/v1" + prefix)
+    from . import due_diligence
+    api.register_blueprint(due_diligence.blp, url_prefix="/api/v1" + due_diligence.PREFIX)
     # The point lookup answers the public too (issued areas only).
     PUBLIC_ENDPOINTS.add("api_areas.AreasAt")
     app.before_request(_authenticate)

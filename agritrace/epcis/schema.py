@@ -13,6 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError, best_match
 
@@ -65,8 +66,20 @@ def validator() -> Draft7Validator:
     return Draft7Validator(schema(), format_checker=checker)
 
 
+@cache
+def compiled() -> jsonschema_rs.Draft7Validator:
+    """GS1's schema compiled by jsonschema-rs, formats checked: a large document that is
+    valid, the common case, is confirmed in a few milliseconds per thousand events."""
+    return jsonschema_rs.Draft7Validator(schema(), validate_formats=True)
+
+
 def validate_document(doc: Any) -> list[EpcisProblem]:
-    """Problems with `doc` (a parsed JSON value) against GS1's schema; [] when it is valid."""
+    """Problems with `doc` (a parsed JSON value) against GS1's schema; [] when it is valid.
+
+    Only a document the compiled validator finds fault with is walked by jsonschema,
+    whose errors say which field is wrong and why."""
+    if compiled().is_valid(doc):
+        return []
     problems: list[EpcisProblem] = []
     for error in validator().iter_errors(doc):
         problems.extend(_explain(error))

@@ -7,15 +7,27 @@ from .batches import Batch, BatchStatus, LotOrigin, batch_areas
 from .capacity import CropYield
 from .custody import (ExternalParty, Handover, HandoverStatus, Holding, MovementKind,
                       StockMovement)
+from .map_versions import MapVersion  # noqa: F401
 from .logistic_units import LogisticUnit, SsccCounter, UnitKind
+from .markets import (CodeMarket, CodeScope, Finding, Inspection, InspectionPhoto,  # noqa: F401
+                      InspectionPlan, MarketState, Outcome)
 from .notices import Notice, OutboxMessage, OutboxStatus
 from .recalls import HolderStatus, Recall, RecallAction, RecallHolder
 from .transformations import Transformation, TransformationInput, TransformationKind
 from .area_codes import CodeKind, CodeSequence, CodeTemplate
+from .epcis_events import (CaptureBehaviour, EpcField, EpcisCapture, EpcisEvent, EpcisEventEpc,
+                           EpcisEventLot, EpcisQuery)
+from .epcis_subscriptions import (DeliveryStatus, EpcisDelivery,  # noqa: F401
+                                  EpcisSubscription, EpcisSubscriptionEvent)
+from .devices import EntryKind, FieldDevice, FieldEntry, FieldPhoto
 from .diary import DIARY_STEPS, BizStep, Disposition, EventType, TraceEvent
 from .facilities import Facility, FacilityKind, FacilityStatus
 from .organizations import OrgKind, Organization, OrgStatus
 from .products import CertScheme, Certification, Product
+from .residues import ResidueLimit, ResidueResult, ResidueRule, ResidueTest  # noqa: F401
+from .due_diligence import DueDiligence, ForestMap  # noqa: F401
+from .previews import StampPreview  # noqa: F401
+from .stored_files import StoredFile, StoredFileChunk  # noqa: F401
 from .scans import Report, ReportStatus, Scan, Verdict
 from .stamps import OrderStatus, RunStatus, Stamp, StampOrder, StampRun
 from .users import ApiToken, Role, TokenScope, User
@@ -32,4 +44,6 @@ __all__ = [
     "LogisticUnit", "LotOrigin", "MovementKind", "Notice", "OutboxMessage", "OutboxStatus",
     "Recall", "RecallAction", "RecallHolder", "SsccCounter", "StockMovement", "Transformation",
     "TransformationInput", "TransformationKind", "UnitKind",
+    "EntryKind", "FieldDevice", "FieldEntry", "FieldPhoto",
+    "CaptureBehaviour", "EpcField", "EpcisCapture", "EpcisEvent", "EpcisEventEpc", "EpcisEventLot", "EpcisQuery",
 ]

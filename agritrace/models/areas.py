@@ -5,12 +5,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import (ARRAY, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer,
-                        LargeBinary, Numeric, SmallInteger, String, Text, UniqueConstraint)
+from sqlalchemy import (ARRAY, CheckConstraint, Date, DateTime, FetchedValue, ForeignKey, Index,
+                        Integer, LargeBinary, Numeric, SmallInteger, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Timestamped, enum_type
+from .markets import CodeScope
 from .organizations import Organization
 
 
@@ -55,8 +57,13 @@ class GrowingArea(Timestamped, Base):  # vùng trồng
                                                default=AreaStatus.DRAFT)
     status_reason: Mapped[str | None] = mapped_column(Text)
     target_markets: Mapped[list[str]] = mapped_column(ARRAY(String(2)), default=list)
+    code_scope: Mapped[CodeScope | None] = mapped_column(enum_type(CodeScope, "code_scope"))
     issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     valid_until: Mapped[date | None] = mapped_column(Date)
+    # The issuing province's letters, kept from the day the code was set (a trigger of
+    # migration 0015): a code from before the 2025 merger keeps its old province.
+    issued_province: Mapped[str | None] = mapped_column(
+        String(6), server_default=FetchedValue(), server_onupdate=FetchedValue())
     version: Mapped[int] = mapped_column(Integer, default=1)
     import_id: Mapped[int | None] = mapped_column(
         ForeignKey("area_imports.id", ondelete="SET NULL"), index=True)

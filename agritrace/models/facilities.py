@@ -3,10 +3,11 @@ from __future__ import annotations
 import enum
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, SmallInteger, String
+from sqlalchemy import CheckConstraint, FetchedValue, ForeignKey, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Timestamped, enum_type
+from .markets import CodeScope
 from .organizations import Organization
 
 
@@ -45,5 +46,9 @@ class Facility(Timestamped, Base):  # cơ sở
     ward_code: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[FacilityStatus] = mapped_column(enum_type(FacilityStatus, "facility_status"),
                                                    default=FacilityStatus.PENDING)
+    # The issuing province's letters, as on growing areas (migration 0015).
+    issued_province: Mapped[str | None] = mapped_column(
+        String(6), server_default=FetchedValue(), server_onupdate=FetchedValue())
+    code_scope: Mapped[CodeScope | None] = mapped_column(enum_type(CodeScope, "code_scope"))
 
     organization: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)

@@ -47,6 +47,10 @@ class Product(Timestamped, Base):  # sản phẩm
     description: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
     image_path: Mapped[str | None] = mapped_column(String(300))
+    brand: Mapped[str | None] = mapped_column(String(120))        # nhãn hiệu
+    # Standards applied (tiêu chuẩn áp dụng): TCVN, QCVN, international or the
+    # producer's own (TCCS), as Circular 02/2024/TT-BKHCN asks the scan page to show.
+    standards: Mapped[str | None] = mapped_column(String(300))
     # At most this much output per unit of input when the product is made from other
     # lots (1 for grading and packing; a dried product far less): the mass balance.
     yield_factor: Mapped[Decimal] = mapped_column(Numeric(6, 3), default=Decimal("1"))

@@ -1,7 +1,8 @@
 """Reading a collection's public features: one page query (and a count only when
 the page cannot tell it), the bbox answered by the GiST index, geometries as
 GeoJSON straight from PostGIS. Read-only and the same for every caller: this is
-open data, nobody's login widens or narrows it.
+open data, nobody's login widens or narrows it; so it is read from the replica when
+there is one (agritrace/replica.py).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
-from ..db import session
+from ..db import read_session
 from ..errors import NotFound
 from ..models import Organization
 from .collections import CRS84, Collection, iso
@@ -62,7 +63,7 @@ def items(collection: Collection, *, limit: int, offset: int = 0, bbox: BBox | N
     """One page of the collection's public features, in id order (stable across
     pages), and how many match in all."""
     where = _where(collection, bbox, interval, filters)
-    s = session()
+    s = read_session()
     rows = s.execute(_select(collection).where(*where).order_by(collection.model.id)
                      .offset(offset).limit(limit)).all()
     if (rows and len(rows) < limit) or (not rows and offset == 0):
@@ -76,7 +77,7 @@ def item(collection: Collection, feature_id: str) -> dict:
     """One public feature; NotFound when there is none by that id, or it is not public."""
     row = None
     if feature_id.isascii() and feature_id.isdigit() and int(feature_id) < 2**31:
-        row = session().execute(_select(collection).where(
+        row = read_session().execute(_select(collection).where(
             collection.model.id == int(feature_id), collection.public())).first()
     if row is None:
         raise NotFound(_("%(collection)s has no feature %(id)s.",
@@ -93,7 +94,7 @@ def extent(collection: Collection) -> dict | None:
     if collection.period is not None:
         start, end = collection.period()
         columns += [func.min(start), func.max(end), func.bool_or(end.is_(None))]
-    row = session().execute(select(*columns).where(collection.public())).one()
+    row = read_session().execute(select(*columns).where(collection.public())).one()
     if row[0] is None:
         return None
     result = {"spatial": {"bbox": [[float(v) for v in row[:4]]], "crs": CRS84}}

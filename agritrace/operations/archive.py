@@ -2,9 +2,12 @@
 and the PostgreSQL connections and client binaries both sides use.
 
     backups/agritrace-20261124T211500Z/
-        database.dump    pg_dump of the whole database (schema, data, PostGIS geometries)
-        uploads.tar      UPLOAD_DIR (product photos …), relative paths
+        database.dump    pg_dump of the whole database (schema, data, PostGIS geometries),
+                         uploaded files included (stored_files, migration 0013)
+        uploads.tar      what is left under UPLOAD_DIR (files from before uploads moved
+                         into the database, until `flask files import`), relative paths
         manifest.json    created_at, migration revision, row counts, sha256 of every file
+                         of the folder and of every stored file
 """
 from __future__ import annotations
 
@@ -109,6 +112,21 @@ def row_counts(conn) -> dict[str, int]:
             for name in table_names(conn)}
 
 
+STORED_FILES_SQL = """
+    SELECT f.name, f.sha256, f.size_bytes = coalesce(sum(length(c.data)), 0)
+    FROM stored_files f LEFT JOIN stored_file_chunks c ON c.file_id = f.id
+    GROUP BY f.id ORDER BY f.name"""
+
+
+def stored_files(conn) -> dict[str, str | None]:
+    """sha256 of every file kept in the database, by name; a file whose chunks do not
+    add up to its size is listed as None (length() of a chunk reads no data)."""
+    if "stored_files" not in table_names(conn):
+        return {}
+    return {name: digest if whole else None
+            for name, digest, whole in conn.execute(STORED_FILES_SQL)}
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -158,9 +176,12 @@ def verify(path: Path | str, database_url: str | None = None,
         check_dump(pg_binary("pg_restore", database_url), path / DUMP)
         with connect(database_url) as conn:
             found = row_counts(conn)
+            kept = stored_files(conn)
         problems = [f"{table}: {found.get(table, 'missing')} rows, backup has {count}"
                     for table, count in manifest["row_counts"].items()
                     if found.get(table) != count]
+        problems += [f"stored file {name} differs" for name, digest
+                     in manifest.get("stored_files", {}).items() if kept.get(name) != digest]
         if problems:
             raise BackupError("The database does not match the backup: "
                               + "; ".join(problems))

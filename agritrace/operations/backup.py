@@ -1,5 +1,6 @@
-"""Backups: the database as a `pg_dump --format=custom`, the uploaded files as a tar,
-and a manifest to check both against, in one timestamped folder (layout in archive.py).
+"""Backups: the database as a `pg_dump --format=custom` (uploaded files are kept in it),
+the files left under UPLOAD_DIR as a tar, and a manifest to check both against, in one
+timestamped folder (layout in archive.py).
 
 The dump and the row counts come from one snapshot, so the counts are exactly what
 the dump holds even while the app keeps writing.
@@ -20,7 +21,7 @@ from flask import current_app
 
 from . import localdb
 from .archive import (DUMP, FORMAT, MANIFEST, UPLOADS, BackupError, client_env, connect,
-                      pg_binary, row_counts, sha256, table_names, upload_files)
+                      pg_binary, row_counts, sha256, stored_files, table_names, upload_files)
 
 
 def default_dir() -> Path:
@@ -69,6 +70,7 @@ def _dump(database_url: str, target: Path) -> dict:
         with conn.transaction():
             snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
             counts = row_counts(conn)
+            files = stored_files(conn)
             revision = _revision(conn)
             server = conn.execute("SHOW server_version").fetchone()[0]
             database = conn.info.dbname
@@ -79,7 +81,7 @@ def _dump(database_url: str, target: Path) -> dict:
     if result.returncode != 0:
         raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
     return {"database": database, "postgresql": server, "pg_dump": str(pg_dump),
-            "revision": revision, "row_counts": counts}
+            "revision": revision, "row_counts": counts, "stored_files": files}
 
 
 def _tar_uploads(upload_dir: Path, target: Path) -> dict[str, str]:

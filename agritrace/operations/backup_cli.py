@@ -28,7 +28,8 @@ def create_command(dest):
     size = sum(p.stat().st_size for p in folder.iterdir())
     click.echo(f"Backup written to {folder}: revision {manifest['revision']}, "
                f"{sum(manifest['row_counts'].values()):,} rows in "
-               f"{len(manifest['row_counts'])} tables, {len(manifest['uploads'])} uploads, "
+               f"{len(manifest['row_counts'])} tables ({len(manifest['stored_files'])} "
+               f"stored files among them), {len(manifest['uploads'])} files from UPLOAD_DIR, "
                f"{size / 1e6:.1f} MB.")
 
 

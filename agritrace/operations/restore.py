@@ -13,7 +13,7 @@ from .archive import (DUMP, UPLOADS, BackupError, check_dump, client_env, connin
                       pg_binary, row_counts, sha256, table_names, verify, with_database)
 
 # Tables whose rows an empty, freshly migrated database already has.
-BOOKKEEPING = {"alembic_version"}
+BOOKKEEPING = {"alembic_version", "map_versions"}
 
 
 def create_database(name: str, server_url: str) -> str:
@@ -47,7 +47,9 @@ def restore_backup(path: Path | str, database_url: str, *, upload_dir: Path | st
     pg_restore = pg_binary("pg_restore", database_url)
     check_dump(pg_restore, path / DUMP)
     echo(f"Backup {path.name}: {manifest['created_at']}, revision {manifest['revision']}, "
-         f"{sum(manifest['row_counts'].values()):,} rows, {len(manifest['uploads'])} uploads.")
+         f"{sum(manifest['row_counts'].values()):,} rows, "
+         f"{len(manifest.get('stored_files', {}))} stored files, "
+         f"{len(manifest['uploads'])} files from UPLOAD_DIR.")
     with connect(database_url) as conn:
         existing = table_names(conn)
         counts = row_counts(conn)
@@ -83,7 +85,8 @@ def restore_backup(path: Path | str, database_url: str, *, upload_dir: Path | st
     echo(f"Uploads: {added} files written to {upload_dir}, "
          f"{len(manifest['uploads']) - added} already there.")
     verify(path, database_url, upload_dir)
-    echo(f"Verified: every table's row count and every upload match the backup "
+    echo(f"Verified: every table's row count, every stored file and every upload "
+         f"match the backup "
          f"({len(manifest['row_counts'])} tables).")
     return manifest
 

@@ -54,6 +54,9 @@ class ProductIn(StrictSchema):
         "the product is made from other lots (1 for grading and packing; default 1)"})
     description = Text(load_default="", max_length=5000)
     description_en = Text(load_default="", max_length=5000)
+    brand = Text(allow_none=True, max_length=120)
+    standards = Text(allow_none=True, max_length=300, metadata={
+        "description": "Standards applied, e.g. 'TCVN 11892-1:2017; TCCS 01:2025/HTX'"})
     certifications = fields.List(fields.Nested(CertificationIn), load_default=list,
                                  validate=validate.Length(max=20))
 
@@ -71,6 +74,8 @@ class ProductPatch(PatchSchema):
         "the product is made from other lots (1 for grading and packing; default 1)"})
     description = Text(max_length=5000)
     description_en = Text(max_length=5000)
+    brand = Text(allow_none=True, max_length=120)
+    standards = Text(allow_none=True, max_length=300)
     certifications = fields.List(fields.Nested(CertificationIn), validate=validate.Length(max=20))
 
 
@@ -92,6 +97,8 @@ class ProductOut(StrictSchema):
     yield_factor = fields.Float()
     description = fields.String()
     description_en = fields.String()
+    brand = fields.String(allow_none=True)
+    standards = fields.String(allow_none=True)
     certifications = fields.List(fields.Nested(CertificationOut))
     photo_url = fields.Function(_photo_url, allow_none=True, metadata={
         "type": "string", "format": "uri",

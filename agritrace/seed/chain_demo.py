@@ -2,7 +2,8 @@
 (thương lái), a packing house with its packing-house code and GS1 company prefix,
 an exporter and the importer in China it ships to — organisations, logins and
 products only. The hand-overs, packing and export are left for the person trying
-the demo (or the acceptance test) to make."""
+the demo (or the acceptance test) to make; the codes their dragon fruit comes through
+are approved for China beforehand, as the exporter's market requires."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -10,11 +11,13 @@ from decimal import Decimal
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
+from sqlalchemy import select
 
 from .. import units
-from ..models import (CertScheme, Certification, CodeKind, ExternalParty, Facility, FacilityKind,
-                      FacilityStatus, OrgKind, Organization, OrgStatus, Product, Role, User)
-from ..services import accounts, audit
+from ..models import (Batch, CertScheme, Certification, CodeKind, ExternalParty, Facility,
+                      FacilityKind, FacilityStatus, GrowingArea, OrgKind, Organization, OrgStatus,
+                      Product, Role, User)
+from ..services import accounts, audit, code_markets
 
 # (kind, name, tax code, ward, address, phone, login, login name, GS1 company prefix)
 PARTNERS = [
@@ -34,6 +37,8 @@ PACKED_PRODUCT = {
     "category": "fruit", "gtin": "09520004000017",
 }
 PACKING_HOUSE = ("Nhà đóng gói thanh long xuất khẩu Bình Thạnh", 10.4470, 106.4905)
+# The notice of China's customs (GACC) listing the demo's codes, and its date.
+CHINA_LISTING = ("GACC 2025/117", date(2025, 11, 3))
 IMPORTER = ("Guangzhou Jiangnan Fruit Wholesale Market Trading Co., Ltd.", "CN",
             "Jiangnan Fruit Market, Baiyun District, Guangzhou")
 
@@ -57,6 +62,25 @@ def load(s, admin: User, province: int, seq: dict, approved_at: datetime,
     s.add(ExternalParty(organization_id=orgs[OrgKind.EXPORTER].id, name=importer,
                         country=country, address=address))
     s.flush()
+
+
+def approve_for_china(s, official: User) -> None:
+    """The codes of the demo's dragon-fruit harvests, of the packing houses those pass
+    through and of the partners' packing house, approved for China by the province's
+    official step by step; the other codes stay unclassified, for the official to try
+    the markets pages on."""
+    lots = s.scalars(select(Batch).join(Batch.areas)
+                     .where(GrowingArea.crop == "dragon fruit")).unique().all()
+    codes = {area.code for lot in lots for area in lot.areas}
+    codes |= {lot.packing_facility.code for lot in lots if lot.packing_facility}
+    codes |= set(s.scalars(select(Facility.code).join(Organization).where(
+        Organization.kind == OrgKind.PACKING_HOUSE, Facility.code.is_not(None))))
+    reference, approved_on = CHINA_LISTING
+    for code in sorted(codes):
+        row = code_markets.propose(official, code, "CN")
+        code_markets.decide(official, row.id, "submit", {})
+        code_markets.decide(official, row.id, "approve",
+                            {"approved_on": approved_on, "list_reference": reference})
 
 
 def _partner(s, admin: User, province: int, approved_at: datetime, spec,

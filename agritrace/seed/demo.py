@@ -27,7 +27,7 @@ from ..models import (AreaStatus, Batch, BatchStatus, BizStep, CertScheme, Certi
                       CodeKind, CodeSequence, CodeTemplate, Disposition, Facility, FacilityKind,
                       FacilityStatus, GrowingArea, GrowingAreaVersion, MovementKind, OrgKind,
                       Organization, OrgStatus, Product, Role, TraceEvent, User)
-from ..services import accounts, audit, stock
+from ..services import accounts, audit, epcis_backfill, stock
 from . import chain_demo
 
 TAY_NINH = 80
@@ -60,6 +60,7 @@ COOPERATIVES = [
         "products": [
             {"name": "Thanh long ruột đỏ Tầm Vu", "name_en": "Tam Vu red-flesh dragon fruit",
              "category": "fruit", "gtin": gtin13("952000100001"), "ocop_stars": 4,
+             "brand": "Thanh long Tầm Vu", "standards": "TCCS 01:2024/HTXTV",
              "cert": (CertScheme.VIETGAP, "VietGAP-TT-18-03-80-0012", "Trung tâm Chứng nhận Phù hợp (QUACERT)")},
             {"name": "Thanh long ruột trắng", "name_en": "White-flesh dragon fruit",
              "category": "fruit", "gtin": gtin13("952000100002"), "ocop_stars": 3,
@@ -81,6 +82,7 @@ COOPERATIVES = [
         "products": [
             {"name": "Chanh không hạt Bến Lức", "name_en": "Ben Luc seedless lime",
              "category": "fruit", "gtin": gtin13("952000200001"), "ocop_stars": 4,
+             "brand": "Chanh Bến Lức",
              "cert": (CertScheme.VIETGAP, "VietGAP-TT-19-07-80-0031", "Công ty Cổ phần Chứng nhận VinaCert")},
         ],
         "blocks": [
@@ -99,6 +101,7 @@ COOPERATIVES = [
         "products": [
             {"name": "Gạo thơm ST25 Tân Thạnh", "name_en": "Tan Thanh ST25 fragrant rice",
              "category": "rice", "gtin": gtin13("952000300001"), "ocop_stars": 3,
+             "brand": "Gạo Tân Thạnh", "standards": "TCVN 11888:2017",
              "cert": (CertScheme.ORGANIC_VN, "TCVN11041-2024-0457", "Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng 3")},
         ],
         "blocks": [
@@ -191,9 +194,10 @@ def load() -> bool:
             return False
         admin = accounts.create_user(None, email=LOGINS[0][0], password=PASSWORD,
                                      full_name="Quản trị hệ thống", role=Role.ADMIN, system=True)
-        accounts.create_user(None, email=LOGINS[1][0], password=PASSWORD,
-                             full_name="Phạm Thị Hồng (Chi cục Trồng trọt và BVTV Tây Ninh)",
-                             role=Role.OFFICIAL, province_code=TAY_NINH, system=True)
+        official = accounts.create_user(
+            None, email=LOGINS[1][0], password=PASSWORD,
+            full_name="Phạm Thị Hồng (Chi cục Trồng trọt và BVTV Tây Ninh)",
+            role=Role.OFFICIAL, province_code=TAY_NINH, system=True)
         for kind, letters in ((CodeKind.GROWING_AREA, "OR"), (CodeKind.PACKING_HOUSE, "PH")):
             s.add(CodeTemplate(province_code=TAY_NINH, kind=kind, prov="TN", kind_letters=letters,
                                template="VN-{PROV}{KIND}-{NNNN}"))
@@ -203,6 +207,7 @@ def load() -> bool:
         for spec in COOPERATIVES:
             _load_cooperative(s, admin, spec, seq)
         chain_demo.load(s, admin, TAY_NINH, seq, datetime(2025, 9, 1, tzinfo=ICT), PASSWORD)
+        chain_demo.approve_for_china(s, official)
         # A registration waiting for the official, so the review queue is not empty.
         pending = Organization(kind=OrgKind.HOUSEHOLD, name="Hộ kinh doanh Võ Văn Mười",
                                tax_code="1104567890", address="Ấp 2, xã Mỹ Yên, tỉnh Tây Ninh",
@@ -212,6 +217,11 @@ def load() -> bool:
         s.add(pending)
         s.flush()
         audit.record(s, admin, "organization", pending.id, "register")
+        s.flush()
+        # The demo's diary and chain rows are written as rows, not through the services:
+        # their EPCIS events go into the repository as the migration fills it for data
+        # that was there before it.
+        epcis_backfill.fill(s)
     return True
 
 
@@ -246,6 +256,7 @@ def _products(s, org: Organization, spec: dict) -> list[Product]:
         scheme, number, issuer = p["cert"]
         product = Product(organization_id=org.id, name=p["name"], name_en=p["name_en"],
                           category=p["category"], gtin=p["gtin"], ocop_stars=p["ocop_stars"],
+                          brand=p.get("brand"), standards=p.get("standards"),
                           description="", description_en="")
         product.certifications = [Certification(scheme=scheme, number=number, issuer=issuer,
                                                 valid_from=date(2024, 3, 1),

@@ -29,7 +29,7 @@ from ..db import session, transaction
 from ..errors import Conflict, Invalid, NotFound
 from ..models import (AreaStatus, Batch, BatchStatus, LogisticUnit, LotOrigin, Organization,
                       UnitKind, User)
-from . import audit, lot_graph
+from . import audit, epcis_chain, lot_graph
 from .transformations import MASS_KG, number
 
 _DRAW = text("""
@@ -73,6 +73,7 @@ def pack_cartons(actor: User | None, export_lot_id: int, count: int, net_weight_
                                packed_on=day) for sscc in ssccs]
         s.add_all(units)
         s.flush()
+        epcis_chain.record_packing(s, lot, units)
         audit.record(s, actor, "batch", lot.id, "pack", after={
             "cartons": count, "net_weight_kg": weight, "pallet": parent,
             "first": ssccs[0], "last": ssccs[-1]})

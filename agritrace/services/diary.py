@@ -15,7 +15,7 @@ from ..db import session, transaction
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..models import (Batch, BatchStatus, BizStep, Disposition, GrowingArea, Organization, Role,
                       TraceEvent, User, batch_areas)
-from . import audit
+from . import audit, epcis_store
 
 HOLD_FIELDS = ("hold_reason", "held_at", "hold_cleared_at", "hold_cleared_by")
 
@@ -129,6 +129,7 @@ def record_event(actor: User | None, data: dict) -> TraceEvent:
                            recorded_by=user.id, disposition=_disposition(data["step"], details))
         s.add(event)
         s.flush()
+        epcis_store.record_diary(s, [event])
         if event.biz_step == BizStep.SPRAYING:
             for held in _batches_touched(s, event):
                 _hold(s, user, held, event)

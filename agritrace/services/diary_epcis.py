@@ -7,9 +7,6 @@ picks the rows, checks who may do what, and resolves identifiers to our records.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
-from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -23,12 +20,12 @@ from .. import epcis, permissions
 from ..clock import now
 from ..db import session, transaction
 from ..errors import Conflict, Forbidden, Invalid
-from ..models import (Batch, BatchStatus, BizStep, Disposition, Facility, GrowingArea,
+from ..models import (Batch, BatchStatus, BizStep, Disposition, Facility,
                       LogisticUnit, Role, Stamp, StampRun, TraceEvent, User)
 from ..epcis.objects import object_key
-from ..epcis.vocabulary import action_for, local_name
+from ..epcis.vocabulary import local_name
 from ..schemas.diary import DETAILS
-from . import audit, diary
+from . import audit, diary, epcis_store
 
 MAX_IMPORT_EVENTS = 10_000
 MAX_EXPORT_EVENTS = 10_000
@@ -58,67 +55,9 @@ def export_batch(actor: User | None, batch_id: int) -> dict:
     return _document(s, batch_history(s, batch))
 
 
-def export_window(actor: User | None, *, since: datetime | None, until: datetime | None,
-                  offset: int = 0, limit: int = 1000) -> tuple[dict, bool]:
-    """Every entry the actor may read with since <= eventTime < until, as an
-    EPCISDocument; and whether more follow this page."""
-    permissions.require_login(actor)
-    where = [diary.visible_events(actor)]
-    if since is not None:
-        where.append(TraceEvent.event_time >= since)
-    if until is not None:
-        where.append(TraceEvent.event_time < until)
-    s = session()
-    rows = list(s.scalars(select(TraceEvent).where(*where)
-                          .order_by(TraceEvent.event_time, TraceEvent.id)
-                          .offset(offset).limit(limit + 1)))
-    return _document(s, rows[:limit]), len(rows) > limit
-
-
 def _document(s, rows: list[TraceEvent]) -> dict:
-    batches = _by_id(s, Batch, {r.batch_id for r in rows})
-    areas = _by_id(s, GrowingArea, {r.area_id for r in rows})
-    facilities = _by_id(s, Facility, {r.facility_id for r in rows})
-    base = _base_url()
-    events = [_diary_event(r, base, batches.get(r.batch_id), areas.get(r.area_id),
-                           facilities.get(r.facility_id)) for r in rows]
-    return epcis.export_document(events, created=now())
-
-
-def _by_id(s, model, ids: Iterable[int | None]) -> dict[int, Any]:
-    wanted = [i for i in ids if i is not None]
-    if not wanted:
-        return {}
-    return {row.id: row for row in s.scalars(select(model).where(model.id.in_(wanted)))}
-
-
-def _diary_event(row: TraceEvent, base: str, batch: Batch | None, area: GrowingArea | None,
-                 facility: Facility | None) -> epcis.DiaryEvent:
-    details = dict(row.details or {})
-    quantity = uom = lot = None
-    ilmd: dict[str, Any] = {}
-    if batch is not None:
-        lot = epcis.lot_uri(base, batch.lot_code, gtin=batch.product.gtin,
-                            organization_id=batch.organization_id, product_id=batch.product_id)
-        # A harvest or packing counts the batch: that count belongs in quantityList.
-        if isinstance(details.get("quantity"), (int, float)):
-            quantity, uom = details.pop("quantity"), details.pop("unit", None)
-        if action_for(row.biz_step) == "ADD":
-            ilmd = {"product_name": batch.product.name, "harvest_date": batch.harvest_date,
-                    "pack_date": batch.pack_date, "expiry_date": batch.expiry_date}
-    if area is not None:
-        location = epcis.area_uri(base, code=area.code, area_id=area.id)
-    elif facility is not None:
-        location = epcis.facility_uri(code=facility.code, facility_id=facility.id)
-    else:
-        location = None
-    return epcis.DiaryEvent(
-        id=row.id, biz_step=row.biz_step.value, event_time=row.event_time,
-        event_tz=row.event_tz, disposition=row.disposition.value if row.disposition else None,
-        lot_uri=lot, quantity=quantity, uom=uom, location_uri=location,
-        area_code=area.code if area is not None else None, details=details,
-        ilmd={k: v for k, v in ilmd.items() if v is not None},
-        epcis_event_id=row.epcis_event_id)
+    return epcis.export_document([], created=now()) | {
+        "epcisBody": {"eventList": epcis_store.diary_documents(s, rows)}}
 
 
 # --- import --------------------------------------------------------------------------
@@ -156,6 +95,7 @@ def import_batch_events(actor: User | None, batch_id: int, data: bytes) -> dict:
                            problems)
         s.add_all(rows)
         s.flush()
+        epcis_store.record_diary(s, rows)
         if any(r.biz_step == BizStep.SPRAYING for r in rows):
             diary.hold_if_sprayed_too_late(s, user, batch)
         audit.record(s, user, "batch", batch.id, "epcis_import",

@@ -22,7 +22,7 @@ from ..db import session, transaction
 from ..errors import Conflict, Invalid, NotFound
 from ..models import (Batch, BatchStatus, ExternalParty, Handover, HandoverStatus, Holding,
                       MovementKind, Organization, OrgStatus, Role, User)
-from . import audit, parties, stock
+from . import audit, epcis_chain, parties, stock
 
 FIELDS = ("batch_id", "sender_id", "receiver_id", "external_party_id", "quantity", "unit",
           "dispatched_on", "delivery_note", "vehicle", "status", "received_quantity",
@@ -66,6 +66,7 @@ def dispatch_lot(actor: User | None, data: dict) -> Handover:
         stock.move(s, batch_id=batch.id, organization_id=user.organization_id,
                    kind=MovementKind.DISPATCH, quantity=-quantity, actor=user,
                    handover_id=handover.id, unit=stock.unit_symbol(batch.unit))
+        epcis_chain.record_dispatch(s, handover)
         audit.record(s, user, "handover", handover.id, "dispatch",
                      after=audit.snapshot(handover, FIELDS))
     return handover
@@ -99,6 +100,7 @@ def receive_handover(actor: User | None, handover_id: int, data: dict) -> Handov
         stock.move(s, batch_id=handover.batch_id, organization_id=handover.receiver_id,
                    kind=MovementKind.RECEIPT, quantity=quantity, actor=actor,
                    handover_id=handover.id)
+        epcis_chain.record_receipt(s, handover)
         audit.record(s, actor, "handover", handover.id, "receive", before,
                      audit.snapshot(handover, FIELDS))
     return handover

@@ -1,13 +1,14 @@
 """What the maps ask of the growing areas beside their tiles: where to look first,
 which area a typed code names, which crops there are. The public sees issued areas
-only; a logged-in actor what `areas.visible` allows (the same rule as the tiles)."""
+only, read from the replica when there is one; a logged-in actor what `areas.visible`
+allows (the same rule as the tiles), from the primary, so that an area just saved shows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from ..db import session
+from ..db import read_session, session
 from ..models import AreaStatus, GrowingArea, User
 from .areas import visible
 
@@ -29,6 +30,10 @@ def _where(actor: User | None, **filters) -> list:
     return visible(actor, **filters)
 
 
+def _session(actor: User | None):
+    return read_session() if actor is None else session()
+
+
 def _bounds(geom):
     return (func.ST_XMin(geom), func.ST_YMin(geom), func.ST_XMax(geom), func.ST_YMax(geom))
 
@@ -36,7 +41,7 @@ def _bounds(geom):
 def extent(actor: User | None, **filters) -> Bbox | None:
     """The box around every area the actor may see (None when there is none)."""
     box = func.ST_Extent(GrowingArea.geom)
-    row = session().execute(select(*_bounds(box)).where(*_where(actor, **filters))).one()
+    row = _session(actor).execute(select(*_bounds(box)).where(*_where(actor, **filters))).one()
     return None if row[0] is None else tuple(float(v) for v in row)
 
 
@@ -45,7 +50,7 @@ def find(actor: User | None, text: str, *, limit: int = 10) -> list[Found]:
     to zoom to. Codes are stored upper case; people type them any way."""
     text = text.strip()
     exact = GrowingArea.code == text.upper()
-    rows = session().execute(
+    rows = _session(actor).execute(
         select(GrowingArea.id, GrowingArea.code, GrowingArea.name, GrowingArea.status,
                *_bounds(func.Box2D(GrowingArea.geom)))
         .where(*_where(actor), _matching(text))
@@ -64,6 +69,6 @@ def _matching(text: str):
 
 def crops(actor: User | None, *, limit: int = 200) -> list[str]:
     """The crops of the areas the actor may see, for the map's crop filter."""
-    return list(session().scalars(select(GrowingArea.crop).where(*_where(actor))
+    return list(_session(actor).scalars(select(GrowingArea.crop).where(*_where(actor))
                                   .group_by(GrowingArea.crop).order_by(GrowingArea.crop)
                                   .limit(limit)))

@@ -1,82 +1,89 @@
-"""Product photos (ảnh sản phẩm): checked, re-encoded and kept under UPLOAD_DIR/products.
+"""Product photos (ảnh sản phẩm): checked, re-encoded and kept in the database
+(services/stored_files.py) as `products/<name>.jpg`.
 
 A photo is stored as two JPEG files named by an unguessable token: `<name>.jpg`
 (at most 1200 px on the long side) and `<name>-thumb.jpg` (320 px). The product
 row keeps the name; the files are public, and a name is never reused, so they can
-be cached for good.
+be cached for good. The files are written, replaced and deleted in the transaction
+that changes the product, so no app server ever sees one without the other.
 """
 from __future__ import annotations
 
 import io
-import os
 import re
 import secrets
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy.orm import Session
 
 from .. import permissions
 from ..db import session, transaction
 from ..errors import Invalid
 from ..models import Product, User
 from ..models.products import THUMB_SUFFIX
-from . import audit
+from . import audit, stored_files
 
 FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_PIXELS = 40_000_000
 LONG_SIDE_PX = 1200
 THUMB_PX = 320
 JPEG_QUALITY = 85
+JPEG = "image/jpeg"
 # secrets.token_urlsafe(24) gives 32 characters of this alphabet.
 NAME = re.compile(r"^[A-Za-z0-9_-]{32}$")
-
-
-def photo_dir() -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / "products"
+FOLDER = "products/"
 
 
 def is_photo_name(name: str) -> bool:
     """A stored photo's name, with or without the thumbnail suffix; anything else
-    (a path, a guess of another form) is refused before the disk is touched."""
+    (a path, a guess of another form) is refused before the database is asked."""
     base = name[:-len(THUMB_SUFFIX)] if name.endswith(THUMB_SUFFIX) else name
     return bool(NAME.match(base))
+
+
+def stored_name(name: str) -> str:
+    """The stored file of a photo name (`<name>` or `<name>-thumb`)."""
+    return f"{FOLDER}{name}.jpg"
+
+
+def open_photo(name: str) -> stored_files.Download | None:
+    """A photo or thumbnail by its public name, to stream; None for anything else."""
+    if not is_photo_name(name):
+        return None
+    return stored_files.download(session, stored_name(name))
 
 
 def set_product_photo(actor: User | None, product_id: int, data: bytes,
                       filename: str) -> Product:
     """Set or replace a product's photo from an uploaded JPEG, PNG or WebP.
 
-    Permission is checked before the image is decoded. A refused upload writes
-    nothing; the previous photo's files are deleted only once the new name is
-    committed. Call it as its own transaction, not inside another one, or the old
-    files would go before the outer commit.
+    Permission is checked before the image is decoded. One transaction stores the new
+    files, points the product at them and deletes the previous ones: a refused or
+    failed upload changes nothing.
     """
     permissions.fetch(session(), actor, Product, product_id, "product", write=True)
     photo, thumb = _render(data, filename)
     name = secrets.token_urlsafe(24)
-    _store(name, photo, thumb)
-    try:
-        with transaction() as s:
-            product = permissions.fetch(s, actor, Product, product_id, "product", write=True,
-                                        lock=True)
-            # The permission check above loaded the row before it was locked: read the
-            # previous photo again, now that no other request can change it.
-            s.refresh(product)
-            old = product.image_path
-            product.image_path = name
-            audit.record(s, actor, "product", product.id, "photo",
-                         {"image_path": old}, {"image_path": name})
-    except BaseException:
-        discard_files(name)
-        raise
-    discard_files(old)
+    with transaction() as s:
+        product = permissions.fetch(s, actor, Product, product_id, "product", write=True,
+                                    lock=True)
+        # The permission check above loaded the row before it was locked: read the
+        # previous photo again, now that no other request can change it.
+        s.refresh(product)
+        old = product.image_path
+        stored_files.put(s, stored_name(name), photo, JPEG)
+        stored_files.put(s, stored_name(name + THUMB_SUFFIX), thumb, JPEG)
+        product.image_path = name
+        discard_files(s, old)
+        audit.record(s, actor, "product", product.id, "photo",
+                     {"image_path": old}, {"image_path": name})
     return product
 
 
 def remove_product_photo(actor: User | None, product_id: int) -> Product:
-    """Remove a product's photo; its files are deleted after the commit."""
+    """Remove a product's photo and its files."""
     with transaction() as s:
         product = permissions.fetch(s, actor, Product, product_id, "product", write=True,
                                     lock=True)
@@ -84,23 +91,18 @@ def remove_product_photo(actor: User | None, product_id: int) -> Product:
         old = product.image_path
         if old is not None:
             product.image_path = None
+            discard_files(s, old)
             audit.record(s, actor, "product", product.id, "photo", {"image_path": old},
                          {"image_path": None})
-    discard_files(old)
     return product
 
 
-def discard_files(name: str | None) -> None:
-    """Delete a photo's files; a file already gone is no error."""
+def discard_files(s: Session, name: str | None) -> None:
+    """Delete a photo's files inside the caller's transaction; files already gone are
+    no error."""
     if not name or not is_photo_name(name):
         return
-    for path in _paths(name):
-        path.unlink(missing_ok=True)
-
-
-def _paths(name: str) -> tuple[Path, Path]:
-    directory = photo_dir()
-    return directory / f"{name}.jpg", directory / f"{name}{THUMB_SUFFIX}.jpg"
+    stored_files.remove(s, [stored_name(name), stored_name(name + THUMB_SUFFIX)])
 
 
 def _render(data: bytes, filename: str) -> tuple[bytes, bytes]:
@@ -155,26 +157,6 @@ def _jpeg(image: Image.Image, long_side: int) -> bytes:
     # no camera serial), no XMP, no comments and no ICC profile of the upload survive.
     copy.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
     return out.getvalue()
-
-
-def _store(name: str, photo: bytes, thumb: bytes) -> None:
-    """Write both files under temporary names, then rename them into place, so a
-    reader never sees half a file and a failure leaves none behind."""
-    directory = photo_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    pending = []
-    try:
-        for path, content in zip(_paths(name), (photo, thumb)):
-            temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-            pending.append(temporary)
-            temporary.write_bytes(content)
-        for temporary, path in zip(pending, _paths(name)):
-            os.replace(temporary, path)
-    except BaseException:
-        for temporary in pending:
-            temporary.unlink(missing_ok=True)
-        discard_files(name)
-        raise
 
 
 def _refuse(message: str) -> Invalid:

@@ -13,7 +13,7 @@ from . import audit, product_photos
 from .organizations import organization_for
 
 FIELDS = ("organization_id", "name", "name_en", "category", "gtin", "ocop_stars",
-          "yield_factor")
+          "yield_factor", "brand", "standards")
 CERT_FIELDS = ("scheme", "number", "issuer", "valid_from", "valid_until")
 MAX_CERTIFICATIONS = 20  # as the API's list of certifications allows
 
@@ -107,8 +107,8 @@ def delete_product(actor: User | None, product_id: int) -> None:
             raise Conflict(_("This product has batches and cannot be deleted."))
         audit.record(s, actor, "product", product.id, "delete",
                      before=audit.snapshot(product, FIELDS))
+        product_photos.discard_files(s, product.image_path)
         s.delete(product)
-    product_photos.discard_files(product.image_path)
 
 
 def add_certification(actor: User | None, product_id: int, data: dict) -> Certification:

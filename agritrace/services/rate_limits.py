@@ -73,5 +73,9 @@ def give_back(s, kind: str, key: str) -> None:
 def maybe_sweep(s) -> None:
     """Now and then, drop the counters of windows long past."""
     if random.random() < SWEEP_CHANCE:
-        longest = max(w for _n, w in current_app.config["RATE_LIMITS"].values())
-        s.execute(SWEEP, {"age": 2 * longest})
+        sweep(s)
+
+
+def sweep(s) -> None:
+    longest = max(w for _n, w in current_app.config["RATE_LIMITS"].values())
+    s.execute(SWEEP, {"age": 2 * longest})

@@ -30,7 +30,7 @@ from ..db import transaction
 from ..errors import Conflict, Invalid, NotFound
 from ..models import (Batch, BatchStatus, HolderStatus, MovementKind, Recall, RecallAction,
                       RecallHolder, Role, User)
-from . import audit, lot_graph, stock
+from . import audit, epcis_chain, lot_graph, stock
 # What officials follow and what holders confirm are read in recall_reports.py; the
 # doors find them here too.
 from .recall_reports import (get_holder, holder_lines, list_recalls,  # noqa: F401
@@ -123,6 +123,7 @@ def recall_lot(actor: User | None, batch_id: int, reason: str) -> Recall:
             "at_text": at.isoformat(), "actor_id": user.id, "actor_label": user.email,
             "symbols": json.dumps(stock.SYMBOLS),
             **_wording(batch, reason)}).one()
+        epcis_chain.record_recall(s, lots, reason, at)
         audit.record(s, user, "recall", recall.id, "create", after={
             "batch_id": batch.id, "reason": reason, "lots": counts.lots,
             "holders": counts.holders, "notices": counts.notices,

@@ -15,7 +15,7 @@ from ..errors import Conflict
 from ..models import (Batch, Organization, Product, Report, ReportStatus, Role, Scan, Stamp,
                       StampRun, User)
 from ..models.scans import ReportReason
-from . import audit
+from . import audit, previews
 from .scans import Client, hit
 
 FIELDS = ("status", "resolution", "handled_by")
@@ -98,6 +98,8 @@ class ReportFile:
     batch: Batch | None
     scans: list[Scan]
     scan_total: int
+    # Link previews and other robots' visits of the stamp's page, counted apart.
+    previews: previews.Previews | None = None
 
 
 def get_report(actor: User | None, report_id: int) -> ReportFile:
@@ -113,7 +115,8 @@ def get_report(actor: User | None, report_id: int) -> ReportFile:
         scans = list(s.scalars(select(Scan).where(Scan.stamp_id == stamp.id)
                                .order_by(Scan.scanned_at.desc(), Scan.id.desc())
                                .limit(HISTORY_LIMIT)))
-    return ReportFile(report, stamp, run, batch, scans, total)
+    seen_by_robots = previews.of_stamp(s, stamp.id) if stamp is not None else None
+    return ReportFile(report, stamp, run, batch, scans, total, seen_by_robots)
 
 
 def set_report_status(actor: User | None, report_id: int, status: ReportStatus,

@@ -1,11 +1,8 @@
 """Scans of QR stamps (quét tem): recording each one, the verdict on the stamp, the
 scratch-PIN claim, per-client rate limits, and what the public may read of a batch.
 
-A scan is one short transaction of one statement: it counts the client's request,
-bumps the stamp's scan_count and first_scan_at, decides the verdict and appends
-the scan row. A code that matches no stamp runs the same statement (the UPDATE
-finds no row, the scan is stored without a stamp), so the time of an answer does
-not tell whether a code exists.
+A scan is one short transaction of one statement (scan_statements.py); a robot's
+visit of the page is judged alike but counted only as a preview of the stamp.
 
 Clients are known only by HMAC(daily key, IP address): the key is derived from
 SECRET_KEY and the date in Vietnam, never stored, so yesterday's hashes cannot be
@@ -15,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import random
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -25,16 +23,18 @@ from sqlalchemy.orm import selectinload
 
 from labels import codes
 
+from .. import autocommit
 from ..clock import today
 from ..db import session, transaction
 from ..errors import NotFound
 from ..models import (AreaStatus, Batch, GrowingArea, Product, RunStatus, StampRun,
                       TraceEvent, Verdict)
+from . import rate_limits
 from .diary import in_history_of
 # The counters live in rate_limits.py, shared with the login's lockout; Throttled and
 # hit stay importable from here.
 from .rate_limits import COUNT, Throttled, hit  # noqa: F401
-from .rate_limits import maybe_sweep as _maybe_sweep
+from .scan_statements import PREVIEW_SQL, SCAN_SQL
 
 # Verdicts under which the public sees the batch's story; the others (unknown, void,
 # inactive) show only the verdict: the public sees active stamps only.
@@ -51,6 +51,9 @@ LOCATION_DECIMALS = 1       # about 11 km: a district, not a shop
 class Client:
     hash: str                # HMAC of the IP address under the day's key
     ua_family: str | None
+    # The rule of data/robots.toml that makes this request a robot's (a link preview,
+    # a crawler, a prefetch, HEAD), or None for a person.
+    robot: str | None = None
 
 
 # Order matters: in-app browsers and Chromium's offspring say "Chrome" and "Safari" too.
@@ -75,10 +78,11 @@ def _daily_key(day: date) -> bytes:
     return hmac.new(secret, f"scan-client/{day.isoformat()}".encode(), hashlib.sha256).digest()
 
 
-def client(ip: str, user_agent: str | None = None, *, day: date | None = None) -> Client:
+def client(ip: str, user_agent: str | None = None, *, day: date | None = None,
+           robot: str | None = None) -> Client:
     """Who is asking, as the scans store it."""
     digest = hmac.new(_daily_key(day or today()), ip.encode(), hashlib.sha256).hexdigest()
-    return Client(hash=digest, ua_family=ua_family(user_agent))
+    return Client(hash=digest, ua_family=ua_family(user_agent), robot=robot)
 
 
 def throttle(kind: str, who: Client) -> None:
@@ -92,78 +96,8 @@ def throttle(kind: str, who: Client) -> None:
 
 # --- recording a scan ------------------------------------------------------------------
 
-# One statement: the client's counter, the stamp's counters, the facts the page needs,
-# the verdict, and the scan row. A client over its limit gets its counter bumped and
-# nothing else. Sub-queries read the scans as they were before this one (a statement
-# sees one snapshot), which is what "other clients before" means. The verdict rules,
-# in order:
-#   unknown       no stamp has this id
-#   void          the stamp or its run was voided
-#   inactive      its run is not active yet (minted, not yet released)
-#   recalled      its batch was recalled (thu hồi)
-#   suspect_copy  a scan of it was already judged a copy; or, with this client, more
-#                 distinct clients than SCAN_COPY_CLIENTS; or this scan's consented
-#                 location is further from a recent located scan than SCAN_MAX_SPEED_KMH
-#                 allows in the time between (less SCAN_TRAVEL_SLACK_KM for coarseness)
-#   expired       its batch's expiry date is before today in Vietnam
-#   repeat        another client scanned it before ("scanned N times since …")
-#   genuine       the first scans: nobody but this client has scanned it
-SCAN = text("""
-WITH hit AS (""" + COUNT + """), stamp AS (
-    UPDATE stamps SET scan_count = scan_count + 1,
-                      first_scan_at = coalesce(first_scan_at, now())
-    WHERE id = :id AND (SELECT allowed FROM hit)
-    RETURNING id, run_id, status, scan_count, first_scan_at, claimed_at
-), found AS (
-    SELECT st.id, st.status, st.scan_count, st.first_scan_at, st.claimed_at,
-           r.status AS run_status, r.pin_enabled, b.id AS batch_id,
-           b.status AS batch_status, b.recall_reason, b.recalled_at, b.expiry_date,
-           b.lot_code, b.updated_at AS batch_version, p.gtin
-    FROM stamp st
-    JOIN stamp_runs r ON r.id = st.run_id
-    JOIN batches b ON b.id = r.batch_id
-    JOIN products p ON p.id = b.product_id
-), others AS (
-    SELECT count(*) AS n FROM (
-        SELECT DISTINCT client_hash FROM scans
-        WHERE stamp_id = :id AND client_hash <> :client LIMIT :copy_clients) d
-), flagged AS (
-    SELECT EXISTS (SELECT 1 FROM scans WHERE stamp_id = :id
-                   AND verdict = 'suspect_copy') AS yes
-), travel AS (
-    SELECT coalesce(bool_or(
-        greatest(ST_DistanceSphere(ST_MakePoint(lon, lat),
-                                   ST_MakePoint(CAST(:lon AS float8), CAST(:lat AS float8)))
-                 / 1000.0 - :slack_km, 0)
-        / greatest(extract(epoch FROM now() - scanned_at) / 3600.0, 1.0 / 3600)
-        > :max_kmh), false) AS yes
-    FROM (SELECT lat, lon, scanned_at FROM scans
-          WHERE stamp_id = :id AND lat IS NOT NULL
-          ORDER BY scanned_at DESC LIMIT :recent) located
-    WHERE CAST(:lat AS float8) IS NOT NULL
-), judged AS (
-    SELECT CASE
-        WHEN f.id IS NULL THEN 'unknown'
-        WHEN f.status = 'void' OR f.run_status = 'void' THEN 'void'
-        WHEN f.run_status <> 'active' THEN 'inactive'
-        WHEN f.batch_status = 'recalled' THEN 'recalled'
-        WHEN (SELECT yes FROM flagged) OR (SELECT n FROM others) >= :copy_clients
-             OR (SELECT yes FROM travel) THEN 'suspect_copy'
-        WHEN f.expiry_date < :today THEN 'expired'
-        WHEN (SELECT n FROM others) > 0 THEN 'repeat'
-        ELSE 'genuine' END AS verdict
-    FROM (SELECT 1) one LEFT JOIN found f ON true
-), saved AS (
-    INSERT INTO scans (stamp_id, client_hash, ua_family, lat, lon, verdict)
-    SELECT (SELECT id FROM stamp), :client, :ua, :lat, :lon, verdict FROM judged
-    WHERE (SELECT allowed FROM hit)
-    RETURNING scanned_at
-)
-SELECT h.allowed, h.retry_after, j.verdict, sv.scanned_at, f.scan_count, f.first_scan_at,
-       f.claimed_at, f.pin_enabled, f.batch_id, f.recall_reason, f.recalled_at,
-       f.expiry_date, f.lot_code, f.batch_version, f.gtin
-FROM hit h CROSS JOIN judged j LEFT JOIN saved sv ON true LEFT JOIN found f ON true
-""")
+SCAN = text(SCAN_SQL)
+PREVIEW = text(PREVIEW_SQL)
 
 
 @dataclass(frozen=True)
@@ -197,23 +131,29 @@ def record_scan(stamp_id: int, who: Client, *, lat: float | None = None,
                 lon: float | None = None) -> ScanResult:
     """Record one scan of the stamp `stamp_id` (which may not exist) and judge it.
 
-    Raises Throttled, after counting the request, when the client is over its
-    limit; nothing else is written then. `lat`/`lon` are a location the person chose
-    to share; only a coarse version is kept."""
+    A robot's visit (`who.robot`) is judged alike but is no scan: it leaves no scan
+    row and no change to the stamp's counters, and adds one to the stamp's previews
+    of that robot. Raises Throttled, after counting the request, when the client is
+    over its limit; nothing else is written then. `lat`/`lon` are a location the
+    person chose to share; only a coarse version is kept."""
     config = current_app.config
     lat, lon = (coarse(lat), coarse(lon)) if lat is not None and lon is not None \
         else (None, None)
-    limit, window = config["RATE_LIMITS"]["scan"]
-    with transaction() as s:
-        # Core, not the ORM: nothing here is an entity, and this runs on every scan.
-        row = s.connection().execute(SCAN, {
-            "bucket": f"scan:{who.hash}"[:100], "limit": limit, "window": window,
-            "id": stamp_id, "client": who.hash, "ua": who.ua_family, "lat": lat, "lon": lon,
-            "today": today(), "copy_clients": config["SCAN_COPY_CLIENTS"],
-            "max_kmh": config["SCAN_MAX_SPEED_KMH"],
-            "slack_km": config["SCAN_TRAVEL_SLACK_KM"], "recent": RECENT_LOCATIONS,
-        }).one()
-        _maybe_sweep(s)
+    kind = "preview" if who.robot else "scan"
+    limit, window = config["RATE_LIMITS"][kind]
+    # One statement, its own transaction (autocommit.py): nothing here is an entity,
+    # and this runs on every scan.
+    row = autocommit.execute(PREVIEW if who.robot else SCAN, {
+        "bucket": f"{kind}:{who.hash}"[:100], "limit": limit, "window": window,
+        "agent": who.robot,
+        "id": stamp_id, "client": who.hash, "ua": who.ua_family, "lat": lat, "lon": lon,
+        "today": today(), "copy_clients": config["SCAN_COPY_CLIENTS"],
+        "max_kmh": config["SCAN_MAX_SPEED_KMH"],
+        "slack_km": config["SCAN_TRAVEL_SLACK_KM"], "recent": RECENT_LOCATIONS,
+    })
+    if random.random() < rate_limits.SWEEP_CHANCE:
+        with transaction() as s:
+            rate_limits.sweep(s)
     if not row.allowed:
         raise Throttled(max(1, row.retry_after))
     verdict = Verdict(row.verdict)

@@ -24,7 +24,7 @@ from ..clock import now
 from ..db import close_session, engine, session, transaction
 from ..errors import Conflict, Invalid
 from ..models import Batch, OrderStatus, StampOrder, User
-from . import mailer
+from . import epcis_delivery, mailer, market_reminders
 from .stamps import IdSource, Progress, check_mintable, mint_order
 
 log = logging.getLogger(__name__)
@@ -128,9 +128,12 @@ def work(*, once: bool = False, poll_seconds: float = 2.0,
         try:
             order_id = claim_order()
             if order_id is None:
-                # Between orders the worker also sends the e-mail outbox (a recall's
-                # notices): `make run` starts no other worker.
+                # Between orders the worker also writes the renewal reminders of codes'
+                # export markets and sends the e-mail outbox (a recall's notices, those
+                # reminders): `make run` starts no other worker.
+                market_reminders.send_renewal_reminders()
                 mailer.send_due()
+                epcis_delivery.deliver()   # EPCIS subscriptions' webhooks
                 if once:
                     break
                 time.sleep(poll_seconds)

@@ -20,11 +20,12 @@ from sqlalchemy.engine import Row
 
 from .. import permissions, units
 from ..clock import VIETNAM, today
-from ..db import session
+from ..db import read_session
 from ..errors import Forbidden, NotFound
 from ..models import (AreaStatus, Batch, GrowingArea, Organization, Product, Report,
                       ReportStatus, Role, Scan, Stamp, StampRun, User, Verdict)
 from ..models.scans import ReportReason
+from . import previews
 
 DAYS = 60             # days of stamps, scans and copies shown
 MONTHS = 24           # months of growing-area codes shown
@@ -103,7 +104,7 @@ def _area_measures():
 def areas_by_crop(scope: Scope) -> list[Row]:
     """(crop, areas, hectares, issued_areas, issued_hectares), the largest first."""
     measures = _area_measures()
-    return session().execute(
+    return read_session().execute(
         select(GrowingArea.crop, *measures)
         .where(scope.of(GrowingArea.province_code))
         .group_by(GrowingArea.crop)
@@ -124,7 +125,7 @@ def areas_by_ward(scope: Scope) -> list[WardRow]:
     """Areas per ward or commune (xã/phường), the largest first; names from the units
     list, an empty name for an area whose ward was not given."""
     measures = _area_measures()
-    rows = session().execute(
+    rows = read_session().execute(
         select(GrowingArea.ward_code, *measures)
         .where(scope.of(GrowingArea.province_code))
         .group_by(GrowingArea.ward_code)
@@ -140,7 +141,7 @@ def areas_by_status(scope: Scope) -> list[Row]:
                      func.sum(GrowingArea.area_ha).label("hectares"))
               .where(scope.of(GrowingArea.province_code))
               .group_by(GrowingArea.status).subquery("counts"))
-    return session().execute(
+    return read_session().execute(
         select(choices.c.status, func.coalesce(counts.c.areas, 0).label("areas"),
                func.coalesce(counts.c.hectares, 0).label("hectares"))
         .select_from(choices.outerjoin(counts, counts.c.status == choices.c.status))
@@ -157,7 +158,7 @@ def codes_per_month(scope: Scope) -> list[Row]:
     counts = (select(month.label("period"), func.count().label("codes"))
               .where(scope.of(GrowingArea.province_code), GrowingArea.issued_at >= start)
               .group_by(month).subquery("counts"))
-    return session().execute(_over(_calendar(first, MONTHS, months=True), counts,
+    return read_session().execute(_over(_calendar(first, MONTHS, months=True), counts,
                                    "codes")).all()
 
 
@@ -182,7 +183,7 @@ def stamps_per_day(scope: Scope) -> list[Row]:
               .where(scope.of(Organization.province_code), StampRun.created_at >= start,
                      StampRun.created_at < end)
               .group_by(day).subquery("counts"))
-    return session().execute(_over(_calendar(first, DAYS), counts, "stamps")).all()
+    return read_session().execute(_over(_calendar(first, DAYS), counts, "stamps")).all()
 
 
 def scans_per_day(scope: Scope) -> list[Row]:
@@ -199,21 +200,23 @@ def scans_per_day(scope: Scope) -> list[Row]:
     counts = (_of_province(query, scope, Stamp.run_id)
               .where(Scan.scanned_at >= start, Scan.scanned_at < end)
               .group_by(day).subquery("counts"))
-    return session().execute(_over(_calendar(first, DAYS), counts, "scans", "copies",
+    return read_session().execute(_over(_calendar(first, DAYS), counts, "scans", "copies",
                                    "copied_stamps")).all()
 
 
 def latest_copies(scope: Scope) -> list[Row]:
     """The stamps scanned as suspected copies in the last DAYS days, the most recent
     first (at most LATEST_COPIES): (stamp_id, copies, first_at, last_at, batch_id,
-    lot_code, product, organization, stamps_total), where stamps_total counts every
-    such stamp of the window, listed or not."""
+    lot_code, product, organization, shares, stamps_total), where shares counts the
+    link previews of the stamp (how often its link was shared, never scans) and
+    stamps_total every such stamp of the window, listed or not."""
     _first, start, end = scope.days()
     last = func.max(Scan.scanned_at)
     query = (select(Scan.stamp_id, func.count().label("copies"),
                     func.min(Scan.scanned_at).label("first_at"), last.label("last_at"),
                     Batch.id.label("batch_id"), Batch.lot_code,
                     Product.name.label("product"), Organization.name.label("organization"),
+                    previews.shares_of(Scan.stamp_id).label("shares"),
                     func.count().over().label("stamps_total"))
              .select_from(Scan).join(Stamp, Stamp.id == Scan.stamp_id))
     query = (_of_province(query, scope, Stamp.run_id)
@@ -222,7 +225,7 @@ def latest_copies(scope: Scope) -> list[Row]:
                     Scan.scanned_at < end)
              .group_by(Scan.stamp_id, Batch.id, Product.id, Organization.id)
              .order_by(last.desc(), Scan.stamp_id).limit(LATEST_COPIES))
-    return session().execute(query).all()
+    return read_session().execute(query).all()
 
 
 # -- reports ----------------------------------------------------------------------------
@@ -238,7 +241,7 @@ def open_reports(scope: Scope) -> list[Row]:
                      .label("in_review"), func.count().label("open"))
               .where(scope.of(Report.province_code), Report.status.in_(OPEN_REPORTS))
               .group_by(Report.reason).subquery("counts"))
-    return session().execute(
+    return read_session().execute(
         select(choices.c.reason, *(func.coalesce(counts.c[m], 0).label(m)
                                    for m in ("new", "in_review", "open")))
         .select_from(choices.outerjoin(counts, counts.c.reason == choices.c.reason))

@@ -27,11 +27,14 @@ from dataclasses import dataclass
 from typing import Callable
 
 from sqlalchemy import ColumnElement, Float, Select, Text, cast, func, literal_column, or_, select
+from sqlalchemy.orm import Session
 
 from .. import permissions
-from ..db import session
-from ..models import AreaStatus, Facility, FacilityStatus, GrowingArea, Organization, User
-from . import areas
+from ..db import read_session, session
+from ..models import (AreaStatus, Facility, FacilityStatus, GrowingArea, MapVersion,
+                      Organization, User)
+from ..replica import on_replica
+from . import areas, tile_cache
 
 EXTENT = 4096             # tile units across a tile, the MVT default
 BUFFER = 256              # units kept around the tile, so lines and fills join seamlessly
@@ -135,8 +138,16 @@ def tile_statement(actor: User | None, layer: str, z: int, x: int, y: int,
 
 def render_tile(actor: User | None, layer: str, z: int, x: int, y: int, **filters) -> bytes:
     """Tile z/x/y of `layer` as MVT bytes (b"" when no feature falls in it); z/x/y and
-    the filters are already checked (web/tiles.py)."""
-    s = session()
+    the filters are already checked (web/tiles.py). Public tiles come from the tile
+    cache while their layer's data has not changed."""
+    if actor is None:
+        return tile_cache.cached_tile(layer, (z, x, y), filters,
+                                      lambda: _cut(actor, layer, z, x, y, **filters))
+    return _cut(actor, layer, z, x, y, **filters)
+
+
+def _cut(actor: User | None, layer: str, z: int, x: int, y: int, **filters) -> bytes:
+    s = _reader(layer)
     if z >= SERIAL_FROM:
         # Parallel workers are new processes, each setting up PROJ for ST_Transform
         # (about 10 ms): a quarter of what a dense zoom-13 tile takes on one core. Below
@@ -147,3 +158,16 @@ def render_tile(actor: User | None, layer: str, z: int, x: int, y: int, **filter
     # takes longer than a small tile's query.
     data = s.connection().scalar(tile_statement(actor, layer, z, x, y, **filters))
     return bytes(data or b"")
+
+
+def _reader(layer: str) -> Session:
+    """The replica's session when it already holds every change to the layer that the
+    primary has committed (its map version is no older), else the primary's: a tile is
+    never older than the version the cache keys it by, and a user sees the area they
+    just saved."""
+    s = read_session()
+    if not on_replica():
+        return s
+    replayed = s.connection().scalar(select(MapVersion.version).where(
+        MapVersion.layer == layer)) or 0
+    return s if replayed >= tile_cache.version(layer) else session()

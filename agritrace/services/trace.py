@@ -378,6 +378,11 @@ class PublicChain:
         return any(step.depth < 0 for step in self.steps)
 
 
+def public_lots(batch_id: int, max_depth: int = MAX_DEPTH) -> list[LotNode]:
+    """The lot and those it was made from: the scan page shows codes and dates only."""
+    return _read(session(), [batch_id], "back", max_depth, details=False).lots
+
+
 def public_chain(batch_id: int, max_depth: int = MAX_DEPTH) -> PublicChain:
     """The growing-area codes, packing-house codes and dates of the lot and of the lots
     it was made from; for the scan page and the carton page, no login."""

@@ -22,12 +22,12 @@ from .. import permissions
 from ..clock import today
 from ..db import session, transaction
 from ..errors import Conflict, Forbidden, Invalid, NotFound
-from ..models import (AreaStatus, Batch, BatchStatus, Facility, FacilityKind, FacilityStatus,
+from ..models import (Batch, BatchStatus, Facility, FacilityKind, FacilityStatus,
                       Holding, LotOrigin, MovementKind, Organization, OrgKind, OrgStatus,
                       Product, Role, Transformation, TransformationInput, TransformationKind,
                       User)
 from ..models.batches import MASS_KG
-from . import audit, lot_graph, stock
+from . import audit, epcis_chain, market_rules, stock
 
 GRAM = Decimal("0.001")
 MAKERS = (OrgKind.PACKING_HOUSE, OrgKind.PROCESSOR)
@@ -88,13 +88,14 @@ def transform(actor: User | None, data: dict) -> Transformation:
 def make_export_lot(actor: User | None, data: dict) -> Batch:
     """Make an export lot for `market` (ISO-2) from lots the actor's exporter or packing
     house holds. Every input must come from issued growing areas only, through packing
-    houses that have a code and are active; a refusal names each that is not."""
+    houses that have a code and are active, and export codes must be approved for the
+    market (market_rules); a refusal names each code that is not."""
     user = _maker(actor)
     with transaction() as s:
         org, facility = _workplace(s, user, data.get("facility_id"), EXPORTERS,
                                    (FacilityKind.PACKING_HOUSE,))
         inputs = _inputs(s, org, data["inputs"])
-        _check_sources(s, inputs, facility)
+        market_rules.check_export_inputs(s, data["market"], inputs, facility)
         unit = data.get("unit") or "KGM"
         _common_unit({batch.unit for batch, _q in inputs} | {unit})
         output = {"product_id": data["product_id"], "lot_code": data["lot_code"],
@@ -181,43 +182,6 @@ def _inputs(s: Session, org: Organization, wanted: list[dict]) -> list[tuple[Bat
                                                    have=number(have))]})
         out.append((lot, quantity))
     return out
-
-
-def _check_sources(s: Session, inputs: list[tuple[Batch, Decimal]],
-                   facility: Facility | None) -> None:
-    """Importing countries refuse fruit from places without codes: every input's
-    growing areas must be issued, and its packing houses coded and active."""
-    ids = [lot.id for lot, _q in inputs]
-    areas = lot_graph.upstream_areas(s, ids)
-    houses = lot_graph.upstream_packing_houses(s, ids)
-    here = [facility] if facility is not None else []
-    problems: dict[str, list[str]] = {}
-    for i, (lot, _q) in enumerate(inputs):
-        said = problems.setdefault(f"inputs.{i}.batch_id", [])
-        if not areas.get(lot.id):
-            said.append(_("Lot %(lot)s comes from no growing area with a code.",
-                          lot=lot.lot_code))
-        for area in areas.get(lot.id, []):
-            if area.status != AreaStatus.ISSUED:
-                said.append(_("Lot %(lot)s comes from growing area %(code)s, which is "
-                              "%(status)s: only lots from issued areas can be exported.",
-                              lot=lot.lot_code, code=area.code or area.name,
-                              status=_(area.status.value)))
-        passed = {h.id: h for h in houses.get(lot.id, []) + here}
-        if not passed:
-            said.append(_("Lot %(lot)s passed through no packing house with a code.",
-                          lot=lot.lot_code))
-        for house in passed.values():
-            if not house.code:
-                said.append(_("Packing house %(name)s (lot %(lot)s) has no packing-house "
-                              "code.", name=house.name, lot=lot.lot_code))
-            elif house.status != FacilityStatus.ACTIVE:
-                said.append(_("Packing house %(code)s (lot %(lot)s) is %(status)s.",
-                              code=house.code, lot=lot.lot_code,
-                              status=_(house.status.value)))
-    problems = {field: said for field, said in problems.items() if said}
-    if problems:
-        raise Invalid(" ".join(m for said in problems.values() for m in said), problems)
 
 
 # --- what comes out ---------------------------------------------------------------------
@@ -324,6 +288,7 @@ def _make(s: Session, user: User, org: Organization, facility: Facility | None,
         stock.move(s, batch_id=lot.id, organization_id=org.id, kind=MovementKind.OUTPUT,
                    quantity=lot.quantity, actor=user, transformation_id=made.id)
     s.expire(made, ["outputs"])
+    epcis_chain.record_transformation(s, made, lots)
     audit.record(s, user, "transformation", made.id, "create", after={
         "kind": kind.value, "facility_id": made.facility_id, "unit": unit, "loss": loss,
         "market": market, "inputs": [f"{lot.id}:{q}" for lot, q in inputs],

@@ -66,6 +66,10 @@ def _texts() -> dict:
         "over_capacity": _("Over capacity"), "capacity_kg": _("Capacity (kg)"),
         "declared_kg": _("Declared (kg)"),
         "capacity_failed": _("The codes over capacity could not be loaded."),
+        "overdue": _("Overdue inspections"), "overdue_inspection": _("Inspection overdue"),
+        "overdue_action": _("Corrective action overdue"), "due": _("Due"),
+        "market": _("Market"), "overdue_failed": _("The overdue inspections could not be "
+                                                    "loaded."),
     }
 
 
@@ -83,6 +87,8 @@ def _config(actor, *, public: bool) -> dict:
         "api": None if public else url_for("api_areas.Areas"),
         # Codes flagged by the capacity ledger, outlined on the officials' map only.
         "capacity": None if public else url_for("capacity.flagged"),
+        # Overdue inspections and corrective actions of export codes (supervision).
+        "overdue": None if public else url_for("markets.overdue_geojson"),
         "wards": url_for("api_units.Wards", province_code=1).replace("/1/", "/{code}/"),
         "statuses": [{"value": s.value, "colour": STATUS_COLOURS[s],
                       "label": _label(_(s.value))} for s in AreaStatus],

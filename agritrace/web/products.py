@@ -21,7 +21,7 @@ bp = Blueprint("products", __name__)
 STAFF = (Role.PRODUCER, Role.OFFICIAL, Role.ADMIN)
 EDITORS = (Role.PRODUCER, Role.ADMIN)
 # Inputs that may be emptied: an empty box removes the value.
-NULLABLE = ("name_en", "gtin", "ocop_stars")
+NULLABLE = ("name_en", "gtin", "ocop_stars", "brand", "standards")
 
 
 class CertificationForm(CertificationIn, FormSchema):

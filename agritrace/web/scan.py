@@ -33,7 +33,8 @@ from ..models.scans import ReportReason
 from ..schemas.common import Text
 from ..schemas.forms import FormSchema
 from ..schemas.messages import localize
-from ..services import reports, scans, trace
+from ..services import reports, robots, scans, trace, trace_items
+from . import resolver
 from .scan_words import PIN_MESSAGES, REASONS, verdict_words
 from .story_cache import Frame, app_cache, slot
 
@@ -63,7 +64,8 @@ def code_problem(exc: CodeError) -> str:
 # --- who is asking --------------------------------------------------------------------
 
 def who() -> scans.Client:
-    return scans.client(client_ip(), request.headers.get("User-Agent"))
+    return scans.client(client_ip(), request.headers.get("User-Agent"),
+                        robot=robots.robot(request.method, request.headers))
 
 
 def raw_path() -> str:
@@ -99,6 +101,7 @@ def _render_story(batch_id: int) -> StoryPage:
         description=(product.description_en if english and product.description_en
                      else product.description),
         today=today(), chain=trace.public_chain(batch_id),
+        items=trace_items.public_items(batch),
         outlines={s.area.id: svg_outline(s.geojson) for s in story.areas},
         tiles=current_app.config["BASEMAP_URL"],
         attribution=current_app.config["BASEMAP_ATTRIBUTION"])
@@ -222,6 +225,14 @@ def digital_link(_rest: str):
     except DigitalLinkError:
         return _not_a_code(_("This address is not a GS1 Digital Link that AgriTrace can "
                              "read."))
+    # A request for one of its links or for its linkset is not a scan (resolver.py).
+    answered = resolver.answer(link)
+    if answered is not None:
+        return answered
+    return resolver.announce(_link_page(link), link)
+
+
+def _link_page(link) -> Response:
     if link.serial is None:
         product, batch_id = scans.product_by_link(link.gtin, link.lot)
         story = story_page(batch_id) if batch_id is not None else None

@@ -102,6 +102,7 @@ TABLES: dict[str, tuple[Any, list[Column]]] = {
         Column(_l("Lot"), lambda r: r.lot_code, "code"),
         Column(_l("Organisation"), lambda r: r.organization),
         Column(_l("Suspected-copy scans"), lambda r: r.copies, "count"),
+        Column(_l("Link previews (shares)"), lambda r: r.shares, "count"),
         Column(_l("First seen"), lambda r: r.first_at, "time"),
         Column(_l("Last seen"), lambda r: r.last_at, "time")]),
     "reports": (_l("Open reports from consumers"), [

@@ -169,6 +169,41 @@
     return layer;
   }
 
+  // Export codes whose inspection or corrective action is overdue (officials): orange
+  // markers from the supervision GeoJSON.
+  function overdueLayer() {
+    var layer = L.geoJSON(null, {
+      pointToLayer: function (feature, latlng) {
+        return L.circleMarker(latlng, {radius: 9, color: "#e65100", weight: 3,
+                                       fillColor: "#ffb74d", fillOpacity: 0.9,
+                                       className: "agt-overdue"});
+      },
+      onEachFeature: function (feature, shape) {
+        var p = feature.properties;
+        shape.bindPopup(function () {
+          var box = document.createElement("div");
+          box.className = "agt-popup";
+          var title = document.createElement("strong");
+          title.textContent = p.code + " · " + (p.overdue === "inspection" ?
+            text.overdue_inspection : text.overdue_action);
+          box.appendChild(title);
+          var list = document.createElement("dl");
+          row(list, text.name, p.name);
+          if (p.market) { row(list, text.market, p.market); }
+          row(list, text.due, p.due_on);
+          box.appendChild(list);
+          return box;
+        });
+      }
+    }).addTo(map);
+    fetch(config.overdue, {credentials: "same-origin",
+                           headers: {Accept: "application/geo+json"}})
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) { if (data) { layer.addData(data); } })
+      .catch(function () { say(statusLine, text.overdue_failed); });
+    return layer;
+  }
+
   var basemap = null;
   map.eachLayer(function (layer) { if (layer instanceof L.TileLayer) { basemap = layer; } });
   var baseLayers = {};
@@ -180,6 +215,7 @@
   overlays[text.areas] = areas;
   overlays[text.facilities] = facilities;
   if (config.capacity) { overlays[text.over_capacity] = overCapacityLayer(); }
+  if (config.overdue) { overlays[text.overdue] = overdueLayer(); }
   L.control.layers(baseLayers, overlays).addTo(map);
 
   function loadWards(province) {

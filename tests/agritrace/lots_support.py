@@ -10,9 +10,11 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from shapely.geometry import Point
+from sqlalchemy import select
 
 from agritrace.clock import today
-from agritrace.models import MovementKind, OrgKind, Organization, OrgStatus, Role
+from agritrace.models import (CodeMarket, CodeScope, Facility, GrowingArea, MarketState,
+                              MovementKind, OrgKind, Organization, OrgStatus, Role)
 from agritrace.services import accounts, stock
 from support import PASSWORD, TAY_NINH, english
 from test_batches import issued_area, new_batch
@@ -41,6 +43,32 @@ def deliver(db, lot_id: int, sender_id: int, receiver_id: int, quantity) -> None
     stock.move(db, batch_id=lot_id, organization_id=receiver_id, kind=MovementKind.RECEIPT,
                quantity=quantity)
     db.commit()
+
+
+def approve_for_market(db, code, market: str = "CN") -> CodeMarket:
+    """What the province's approval of `code` for `market` leaves behind (proposed,
+    submitted, approved a month ago under a list reference; an export code from then
+    on), written in the caller's transaction for tests about something else. `code` is
+    a GrowingArea, a Facility, or the code one of them holds."""
+    if isinstance(code, str):
+        code = (db.scalar(select(GrowingArea).where(GrowingArea.code == code))
+                or db.scalar(select(Facility).where(Facility.code == code)))
+    key = "area_id" if isinstance(code, GrowingArea) else "facility_id"
+    row = CodeMarket(market=market, state=MarketState.APPROVED,
+                     approved_on=today() - timedelta(days=30), list_reference="GACC 2026/17",
+                     **{key: code.id})
+    code.code_scope = CodeScope.EXPORT
+    db.add(row)
+    db.flush()
+    return row
+
+
+def approve_chain(db, chain, *markets: str) -> None:
+    """Every code of `build`'s chain (its three orchards and the packing house) approved
+    for each of `markets`."""
+    for code in [a["code"] for a in chain.areas] + [chain.facility["code"]]:
+        for market in markets:
+            approve_for_market(db, code, market)
 
 
 def product(client, headers, name: str, **extra) -> dict:

@@ -457,10 +457,15 @@ def _build(app, db, world, connection):
 
 def _export_lot(client, db, world, a, area, facility_id) -> dict:
     """A packs 100 kg of a harvest lot at its own approved packing house, makes an export
-    lot for China of half of it and packs two cartons, numbered from its GS1 prefix."""
+    lot for China of half of it and packs two cartons, numbered from its GS1 prefix. The
+    lot grows on an orchard of its own, approved for China with the packing house, so
+    that `area` stays free for the markets' own proposal."""
+    from lots_support import approve_for_market
     world.org_a.gs1_company_prefix = "8930000"
-    db.flush()
-    source = new_batch(client, a, world, [area], lot_code="TL-SRC", quantity=200).get_json()
+    orchard = issued_area(client, world, 2800)
+    approve_for_market(db, orchard["code"], "CN")
+    approve_for_market(db, db.get(Facility, facility_id), "CN")
+    source = new_batch(client, a, world, [orchard], lot_code="TL-SRC", quantity=200).get_json()
     made = client.post("/api/v1/transformations", headers=a, json={
         "kind": "packing", "facility_id": facility_id,
         "inputs": [{"batch_id": source["id"], "quantity": 100}],

@@ -19,6 +19,11 @@ def test_demo_data_is_realistic_valid_and_idempotent(app, db):
                for o in coops)
     crops = set(db.scalars(select(GrowingArea.crop)))
     assert {"dragon fruit", "seedless lime", "rice"} <= crops
+    # The diary and the chain are in the EPCIS repository, as the query interface and a
+    # stamp's gs1:epcis link read them: every diary entry once.
+    from agritrace.models import EpcisEvent, TraceEvent
+    assert db.scalar(select(func.count()).select_from(EpcisEvent)) >= \
+        db.scalar(select(func.count()).select_from(TraceEvent)) > 0
 
     areas = db.scalars(select(GrowingArea)).all()
     assert len(areas) >= 20

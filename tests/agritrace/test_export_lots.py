@@ -14,7 +14,7 @@ from sqlalchemy import select
 from agritrace.models import LogisticUnit, OrgKind, UnitKind
 from labels.digital_link import parse_sscc_link
 from labels.sscc import build_sscc, validate_sscc
-from lots_support import PREFIX, build, deliver, member, pack_body
+from lots_support import PREFIX, approve_chain, build, deliver, member, pack_body
 from support import PASSWORD, csrf_token, english, login, snapshot
 
 BASE = "http://127.0.0.1:5000"
@@ -49,6 +49,7 @@ def chain(app, client, db, world):
     assert made.status_code == 201, made.get_json()
     chain.packing = made.get_json()
     chain.box = chain.packing["outputs"][0]
+    approve_chain(db, chain, "CN", "JP")
     return chain
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from agritrace import create_app
 from agritrace.db import EXTENSION, session
+from agritrace.services import stored_files
 from area_files import kml, shapefile_zip
 from labels.codes import compact_code
 from support import PASSWORD, World, csrf_token, drop, english, login, make_database, plot, \
@@ -523,12 +524,39 @@ def _photo() -> bytes:
     return out.getvalue()
 
 
-def test_a_photo_upload_on_a_full_disk_is_refused_whole_and_works_once_there_is_room(
-        app, client, db, world, small_disk, monkeypatch):
-    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(small_disk / "uploads"))
-    photos = small_disk / "uploads" / "products"
-    photos.mkdir(parents=True)
-    filler = fill(small_disk)
+@pytest.fixture
+def database_disk(app):
+    """A tablespace of the tests' PostgreSQL on a filesystem of 1 MiB of its own (tmpfs),
+    to fill up: (the filesystem's folder, the tablespace's name). Request it before
+    `db`, so that the test's transaction (which moves a table there) ends first."""
+    if os.geteuid() != 0 or os.environ.get("DATABASE_URL"):
+        pytest.skip("a tablespace on a small filesystem needs root and the local PostGIS")
+    # Outside pytest's own folders, which the postgres user may not enter.
+    disk = Path(tempfile.mkdtemp(prefix="agritrace-small-"))
+    disk.chmod(0o755)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0755", "tmpfs", str(disk)],
+                   check=True)
+    name = f"agritrace_test_{os.getpid()}_small"
+    admin = _plain(app.config["DATABASE_URL"])
+    try:
+        (disk / "pg").mkdir()
+        shutil.chown(disk / "pg", "postgres", "postgres")
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(f"CREATE TABLESPACE {name} LOCATION '{disk / 'pg'}'")
+        yield disk, name
+    finally:
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(f"DROP TABLESPACE IF EXISTS {name}")
+        subprocess.run(["umount", "--lazy", str(disk)], check=True)
+        disk.rmdir()
+
+
+def test_a_photo_upload_on_a_full_database_disk_is_refused_whole_and_works_once_there_is_room(
+        database_disk, app, client, db, world):
+    # Photos are kept in the database: its disk is the one that fills up.
+    disk, tablespace = database_disk
+    db.execute(text(f"ALTER TABLE stored_file_chunks SET TABLESPACE {tablespace}"))
+    filler = fill(disk)
     headers = english(world.token(world.producer_a))
     before = snapshot(db.connection())
 
@@ -540,13 +568,12 @@ def test_a_photo_upload_on_a_full_disk_is_refused_whole_and_works_once_there_is_
     full = put()
     assert full.status_code == 503, full.get_json()
     assert full.get_json()["detail"].startswith("The server has no room left to store files")
-    assert snapshot(db.connection()) == before
-    assert list(photos.iterdir()) == []          # no half-written or temporary file
+    assert snapshot(db.connection()) == before     # no product change, no half a file
 
     filler.unlink()
     saved = put()
     assert saved.status_code == 200, saved.get_json()
-    assert len(list(photos.glob("*.jpg"))) == 2   # the photo and its thumbnail
+    assert len(stored_files.listed(db, "products/")) == 2   # the photo and its thumbnail
     assert client.get(saved.get_json()["photo_url"]).status_code == 200
 
 

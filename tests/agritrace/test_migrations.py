@@ -40,7 +40,7 @@ def _tables(url):
 
 
 def test_upgrade_downgrade_upgrade_and_models_match_schema():
-    url = make_database("migrations")  # fresh database, upgraded to head
+    url = make_database("migrations", migrate=True)  # empty, upgraded to head here
     try:
         tables, gist = _tables(url)
         assert set(Base.metadata.tables) <= tables

@@ -10,13 +10,14 @@ from sqlalchemy import select
 
 from agritrace import clock
 from agritrace.models import Certification, CertScheme, Product
+from agritrace.services import stored_files
 from support import PASSWORD, csrf_token, english, login
 
 
 @pytest.fixture
-def uploads(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
-    return tmp_path / "uploads" / "products"
+def uploads(db):
+    """The stored product photos' names (files in the database)."""
+    return lambda: stored_files.listed(db, "products/")
 
 
 @pytest.fixture
@@ -146,11 +147,11 @@ def test_the_photo_form_uploads_shows_and_removes_the_photo(client, db, world, u
     served = client.get(thumb)
     assert served.status_code == 200 and served.mimetype == "image/jpeg"
     assert Image.open(io.BytesIO(served.data)).size == (320, 240)
-    assert len(list(uploads.iterdir())) == 2
+    assert len(uploads()) == 2
 
     removed = client.post(path + "/photo/delete", data={"csrf_token": token})
     assert removed.status_code == 302
-    assert list(uploads.iterdir()) == [] and client.get(thumb).status_code == 404
+    assert uploads() == [] and client.get(thumb).status_code == 404
     db.expire_all()
     assert db.get(Product, world.product_a.id).image_path is None
 

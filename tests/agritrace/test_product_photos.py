@@ -10,20 +10,21 @@ from PIL import ExifTags, Image
 from sqlalchemy import select
 
 from agritrace.models import AuditEntry, Product
+from agritrace.services import stored_files
 from support import english
 
 RED, BLUE = (255, 0, 0), (0, 0, 255)
 
 
 @pytest.fixture
-def uploads(app, tmp_path, monkeypatch):
-    """UPLOAD_DIR in a throwaway folder; the photos land in its products/ subfolder."""
-    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path / "uploads"))
-    return tmp_path / "uploads" / "products"
+def uploads(db):
+    """Where the photos land: files in the database, named products/<name>.jpg."""
+    return db
 
 
-def files_in(folder):
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+def files_in(db):
+    """The stored product photos' file names, without their products/ folder."""
+    return [n.removeprefix("products/") for n in stored_files.listed(db, "products/")]
 
 
 def picture(size=(3000, 2000), fmt="JPEG", orientation=None, gps=False, **save) -> bytes:
@@ -211,7 +212,7 @@ def test_media_names_are_checked(client, world, uploads):
     url = put_photo(client, world.product_a.id, picture((300, 200)), "x.jpg",
                     headers).get_json()["photo_url"]
     assert client.get(url).status_code == 200
-    (uploads.parent / "secret.jpg").write_bytes(b"not for you")
+    stored_files.put(uploads, "secret.jpg", b"not for you", "image/jpeg")
     for path in ("/media/products/..%2Fsecret.jpg", "/media/products/%2e%2e%2fsecret.jpg",
                  "/media/products/../secret.jpg", "/media/products/secret.jpg",
                  "/media/products/" + "A" * 32 + ".jpg",

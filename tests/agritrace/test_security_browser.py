@@ -90,8 +90,9 @@ def test_the_area_review_page_runs_under_the_policy(live, browser):  # noqa: F81
     w = Watched(browser)
     _log_in(w.page, url)
     w.page.goto(f"{url}/gis/areas/{area}")
-    # folium's own start-up script drew the area on its map.
-    w.page.wait_for_selector(".folium-map path.leaflet-interactive")
+    # folium's own start-up script drew the area on its map (beside layers whose
+    # features lie outside the view and are drawn as empty paths).
+    w.page.wait_for_selector(".folium-map path.leaflet-interactive >> visible=true")
     w.assert_clean()
 
 

@@ -12,7 +12,6 @@ from sqlalchemy import create_engine, text
 from agritrace import create_app
 from agritrace.db import EXTENSION
 from agritrace.models import Batch, BatchStatus, OrderStatus, User
-from agritrace.seed import demo
 from agritrace.services import stamps
 from support import drop, make_database
 
@@ -21,10 +20,8 @@ QUANTITY = 1_000_000
 
 @pytest.fixture(scope="module")
 def worker_db():
-    url = make_database("worker")
+    url = make_database("worker", kind="demo")
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "worker-test"})
-    with app.app_context():
-        demo.load()
     engine = create_engine(url)
     try:
         yield app, url, engine

@@ -326,3 +326,50 @@ def test_the_tile_query_uses_the_spatial_index(app, db, world):
                 "EXPLAIN " + str(compiled), compiled.params).scalars())
             assert f"Index Scan using {index}" in plan or f"Index Scan on {index}" in plan, plan
             assert f"Seq Scan on {layer.replace('-', '_')}" not in plan, plan
+
+
+def test_a_public_tile_is_cut_once_until_its_layer_changes(app, client, db, world, fields):
+    """The tile cache: the second request is served without cutting the tile again, and
+    any change to the layer's rows (here an area's name, and the owner's name, written
+    straight into the tables as another app server would) shows in the very next tile."""
+    from sqlalchemy import event
+    engine = db.connection().engine
+    cuts = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "ST_AsMVT(" in statement:
+            cuts.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        first = read_tile(client.get(url("growing-areas", *HOME)).data, "growing-areas", HOME)
+        again = read_tile(client.get(url("growing-areas", *HOME)).data, "growing-areas", HOME)
+        assert again == first and len(cuts) == 1
+        area_id = fields["a_issued"]["id"]
+        db.execute(text("UPDATE growing_areas SET name = 'Lô đổi tên' WHERE id = :id"),
+                   {"id": area_id})
+        renamed = read_tile(client.get(url("growing-areas", *HOME)).data, "growing-areas", HOME)
+        assert renamed[area_id]["name"] == "Lô đổi tên" and len(cuts) == 2
+        db.execute(text("UPDATE organizations SET name = 'HTX Đổi Tên' WHERE id = :id"),
+                   {"id": world.org_a.id})
+        owner = read_tile(client.get(url("growing-areas", *HOME)).data, "growing-areas", HOME)
+        assert owner[area_id]["organization"] == "HTX Đổi Tên" and len(cuts) == 3
+        # A logged-in user's tile is never taken from the cache.
+        client.get(url("growing-areas", *HOME), headers=world.token(world.official_p))
+        assert len(cuts) == 4
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_a_version_rolled_back_is_never_given_again(db, world):
+    """Versions come from a sequence: a tile cut inside a transaction that was rolled
+    back can never match a later transaction's version."""
+    version = "SELECT version FROM map_versions WHERE layer = 'growing-areas'"
+    before = db.execute(text(version)).scalar()
+    nested = db.begin_nested()
+    db.execute(text("UPDATE growing_areas SET name = name"))
+    inside = db.execute(text(version)).scalar()
+    nested.rollback()
+    assert db.execute(text(version)).scalar() == before
+    db.execute(text("UPDATE growing_areas SET name = name"))
+    assert db.execute(text(version)).scalar() not in (before, inside)
