@@ -68,6 +68,13 @@ class Cluster:
         self.env = {**os.environ, "PATH": f"{PG_BIN}:{os.environ['PATH']}"}
         self.keepers: dict[str, subprocess.Popen] = {}
         self.ports = {"monitor": free_port(), "node1": free_port(), "node2": free_port()}
+        try:
+            self._create()
+        except BaseException:
+            self.stop()          # no keeper outlives a cluster that did not come up
+            raise
+
+    def _create(self) -> None:
         autoctl("create", "monitor", "--pgdata", self.pgdata("monitor"),
                 "--pgport", str(self.ports["monitor"]), "--hostname", "127.0.0.1",
                 "--auth", "trust", "--no-ssl")
