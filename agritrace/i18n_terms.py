@@ -54,6 +54,8 @@ TERMS = (
     lazy_gettext("minting"),
     lazy_gettext("done"),
     lazy_gettext("failed"),
+    # MarketState, a code's state for one export market (the others are above)
+    lazy_gettext("proposed"),
     # area and facility actions, shown as "Cannot %(action)s …"
     lazy_gettext("submit"),
     lazy_gettext("approve"),

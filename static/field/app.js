@@ -56,6 +56,9 @@ async function renderStatus() {
 }
 
 async function signIn() {
+  // Drawn once: a later route() (the boot's second one, a sync message) must not wipe
+  // what the person is typing.
+  if (document.getElementById('signin')) return;
   const form = el('form', {id: 'signin', class: 'card', novalidate: true},
     el('h1', {}, t('sign_in_title')),
     el('p', {}, t('sign_in_intro')),
@@ -71,7 +74,12 @@ async function signIn() {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const error = form.querySelector('#signin-error');
+    // A second submit (a double tap, or a tap landing while the first answer is on its
+    // way) must not sign in again nor show a refusal over a phone already signed in.
+    if (form.dataset.busy) return;
+    if (await store.getMeta('device')) { location.hash = '#/'; route(); return; }
     if (!navigator.onLine) { error.textContent = t('sign_in_offline'); return; }
+    form.dataset.busy = '1';
     const body = Object.fromEntries(new FormData(form));
     try {
       const response = await fetch('/field/api/devices', {method: 'POST', credentials: 'same-origin',
@@ -91,6 +99,8 @@ async function signIn() {
       requestSync();
     } catch (e) {
       error.textContent = t('sign_in_offline');
+    } finally {
+      delete form.dataset.busy;
     }
   });
   show(form);
@@ -132,6 +142,7 @@ function boot() {
     e.preventDefault();
     setLanguage(link.dataset.lang);
     showLanguage();
+    document.getElementById('signin')?.remove();   // redrawn in the new language
     route();
   }));
   setLanguage(language());

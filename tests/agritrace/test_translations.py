@@ -93,10 +93,12 @@ def test_translations_keep_the_placeholders(locale):
 def test_dynamic_enum_terms_are_in_the_template(template_ids):
     """Shown through _(x.value) in templates, so only agritrace/i18n_terms.py keeps them."""
     from agritrace.models import (AreaStatus, BatchStatus, FacilityStatus, ImportStatus,
-                                  OrderStatus, OrgKind, OrgStatus, Role, RunStatus)
+                                  MarketState, OrderStatus, OrgKind, OrgStatus, Role,
+                                  RunStatus)
     from agritrace.services import areas, facilities
     terms = {e.value for enum in (OrgStatus, OrgKind, Role, AreaStatus, FacilityStatus,
-                                  ImportStatus, BatchStatus, RunStatus, OrderStatus)
+                                  ImportStatus, BatchStatus, RunStatus, OrderStatus,
+                                  MarketState)
              for e in enum}
     terms |= set(areas.TRANSITIONS) | set(facilities.TRANSITIONS)
     assert terms <= template_ids
